@@ -1,0 +1,58 @@
+"""The ``synreal`` command line: a thin layer over the function API.
+
+User errors (``UserInputError``, malformed CLI arguments) print one clear message and exit
+with code 2; anything else is a bug and raises with its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from synreal.errors import UserInputError
+
+app = typer.Typer(
+    name="synreal",
+    help="What is my synthetic data worth against real data?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _register_subcommands() -> None:
+    """Each concern adds its own commands; the CLI imports the library, never the reverse."""
+    from synreal.cli import fit, mot, study
+
+    study.register(app)
+    fit.register(app)
+    app.add_typer(mot.app, name="mot", help="Tracking data: generate, read, show and evaluate MOTChallenge sequences.")
+
+
+_register_subcommands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``synreal`` script; returns the exit code."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except UserInputError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        return 2
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("[yellow]interrupted; finished runs are kept, rerun to resume[/]")
+        return 130
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
+        exc.show()  # type: ignore[attr-defined]
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())
