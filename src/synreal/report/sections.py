@@ -1,0 +1,83 @@
+"""Report sections: each concern contributes a section computed from the tidy results.
+
+A section is a function registered in ``SECTIONS`` that takes a ``ReportContext`` and
+returns a ``Section`` (or ``None`` when the study has no data for it, e.g. no scaling grid).
+``synreal.report.html.build_report`` calls them in ``order`` and assembles report.html,
+summary.json and the figures. Sections know nothing of torch or of how runs were executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synreal.registry import Registry
+
+
+@dataclass
+class ReportContext:
+    """What every section reads.
+
+    Attributes:
+        results: the tidy table, columns ``run_id, condition, source, n_synthetic,
+            real_fraction, n_real, seed, metric, value`` (+ optional factors such as ``gamma``).
+            ``source`` is ``"none"`` and ``n_synthetic`` 0 for real-only conditions.
+        meta: study metadata: ``name``, ``metric`` (primary metric name, e.g. "accuracy"),
+            ``higher_is_better``, ``seeds``, ``real_fractions``, ``n_train_real`` (size of the
+            full real training split), ``version``, ``data_fingerprint``, ``spec`` (resolved
+            spec as a dict), plus optional ``samples`` (name -> ImageSet-like arrays for grids).
+        figures_dir: where sections write PNG figures.
+        level: confidence level of intervals (0.95 unless the spec says otherwise).
+    """
+
+    results: pd.DataFrame
+    meta: dict[str, Any]
+    figures_dir: Path
+    level: float = 0.95
+
+    def metric_table(self, metric: str | None = None) -> pd.DataFrame:
+        """Rows of one metric (the primary one by default)."""
+        name = metric or self.meta.get("metric", "accuracy")
+        return self.results[self.results["metric"] == name].copy()
+
+
+@dataclass
+class Section:
+    """One section of the report.
+
+    Attributes:
+        key: short identifier, also the key of this section in summary.json.
+        title: heading shown in the report.
+        headlines: plain sentences that lead the report (each with its interval, or a
+            sentence saying the data cannot support the claim).
+        html: the section body (HTML fragment; figures are referenced by file name and
+            inlined by the builder).
+        figures: PNG files written into ``figures_dir``.
+        summary: JSON-serialisable numbers behind the sentences.
+    """
+
+    key: str
+    title: str
+    headlines: list[str] = field(default_factory=list)
+    html: str = ""
+    figures: list[Path] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+SectionFn = Callable[[ReportContext], "Section | None"]
+SECTIONS: Registry[SectionFn] = Registry("report section")
+ORDER: dict[str, int] = {}
+
+
+def section(name: str, order: int) -> Callable[[SectionFn], SectionFn]:
+    """Register a section under ``name``; lower ``order`` comes first in the report."""
+
+    def deco(fn: SectionFn) -> SectionFn:
+        ORDER[name] = order
+        return SECTIONS.register(name)(fn)
+
+    return deco
