@@ -1,0 +1,301 @@
+"""The study spec: one pydantic model per section, read from YAML, hashed into run keys.
+
+Every section forbids unknown keys, so a typo is an error that names the file, the key path
+and the line, never a silently ignored setting. ``load_spec`` is the only entry point that
+reads files; ``StudySpec`` itself works on plain dicts (tests, the Python API).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from synreal.errors import UserInputError
+from synreal.learners.augment import AugmentConfig
+from synreal.learners.train import TrainConfig
+from synreal.yamlio import line_for, loc_to_path, read_yaml
+
+SYNTHETIC_CONDITIONS = ("pretrain", "mix", "synthetic-only")
+REAL_CONDITIONS = ("real", "real+aug")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RealSpec(_Model):
+    """The real dataset, its fixed split, and the share held apart as an upstream pool."""
+
+    dataset: str = Field("digits", description="registered dataset: digits, folder, npz")
+    path: Path | None = Field(None, description="file or folder for folder/npz datasets")
+    image_size: int | None = Field(None, ge=4, le=1024, description="resize user images to this size")
+    channels: Literal[1, 3] | None = None
+    test_fraction: float = Field(0.3, gt=0, lt=1, description="share of real images in the test split")
+    pool_fraction: float = Field(0.0, ge=0, lt=1, description="share held apart as the retrieval pool")
+    split_seed: int = Field(0, description="fixes the train/test/pool split for the whole study")
+
+    @model_validator(mode="after")
+    def _fractions(self) -> "RealSpec":
+        if self.test_fraction + self.pool_fraction >= 0.9:
+            raise ValueError("test_fraction + pool_fraction must leave at least 10% of the data for training")
+        return self
+
+
+class SourceSpec(_Model):
+    """One synthetic configuration: a registered source kind and its knobs."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", description="label used in results and the report")
+    kind: str = Field(description="registered source: render-digits, folder, npz, ...")
+    knobs: dict[str, Any] = Field(default_factory=dict, description="the source's own settings")
+    path: Path | None = Field(None, description="for folder/npz sources: the user's synthetic images")
+
+
+class ConditionSpec(_Model):
+    """A condition and the grid it runs on (defaults: every source, the study's fractions)."""
+
+    condition: Literal["real", "real+aug", "pretrain", "mix", "synthetic-only"]
+    sources: list[str] | None = Field(None, description="source names (default: all)")
+    n_synthetic: list[int] | None = Field(None, description="synthetic set sizes")
+    real_fractions: list[float] | None = Field(None, description="override the study's real fractions")
+    augment: bool = Field(False, description="mix only: add naive augmentation to the real images")
+
+    @field_validator("n_synthetic")
+    @classmethod
+    def _positive(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and (not v or min(v) < 1):
+            raise ValueError("n_synthetic must be a non-empty list of positive integers")
+        return v
+
+
+class ScalingSpec(_Model):
+    """A grid of synthetic pre-training sizes (and optionally fine-tuning fractions)."""
+
+    sources: list[str] | None = Field(None, description="source names (default: all)")
+    n_synthetic: list[int] = Field(description="pre-training sizes, at least 3 distinct")
+    real_fractions: list[float] = Field(default_factory=lambda: [0.1], description="fine-tuning fractions")
+    n_boot: int = Field(1000, ge=50, le=100_000, description="bootstrap resamples of the fit")
+
+    @field_validator("n_synthetic")
+    @classmethod
+    def _sizes(cls, v: list[int]) -> list[int]:
+        if len(set(v)) < 3 or min(v) < 1:
+            raise ValueError("a scaling grid needs at least 3 distinct positive sizes")
+        return sorted(set(v))
+
+
+class LearnerSpec(_Model):
+    """A registered learner and its hyper-parameters."""
+
+    name: str = "small-cnn"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainingSpec(_Model):
+    """Optimisation settings per phase."""
+
+    train: TrainConfig = Field(default_factory=TrainConfig, description="real, real+aug, synthetic-only")
+    mix: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=8), description="the mix condition")
+    pretrain: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=3, lr=3e-3), description="E_pre")
+    finetune: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=30, lr=1e-3), description="E_ft")
+
+
+class ReportSpec(_Model):
+    """Statistics settings of the report."""
+
+    level: float = Field(0.95, gt=0.5, lt=1, description="confidence level of intervals")
+    tolerance: float = Field(0.0, ge=0, lt=1, description="substitutability: allowed drop below the reference")
+
+
+class ExecutorSpec(_Model):
+    """Where runs execute."""
+
+    kind: str = Field("local", description="registered executor: local (process pool) or inline")
+    workers: int | None = Field(None, ge=1, le=1024, description="parallel workers (default: all cores)")
+
+
+class StudySpec(_Model):
+    """A whole study: what to compare, on which data, with which learner.
+
+    Example:
+        >>> s = StudySpec.model_validate({"name": "t", "seeds": [0], "real_fractions": [1.0], "conditions": ["real"]})
+        >>> s.conditions[0].condition
+        'real'
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    task: Literal["classification"] = "classification"
+    seeds: list[int] = Field(min_length=1, description="one run per seed and cell")
+    real_fractions: list[float] = Field(min_length=1, description="nested fractions of the real training split")
+    real: RealSpec = Field(default_factory=RealSpec)
+    sources: list[SourceSpec] = Field(default_factory=list)
+    conditions: list[ConditionSpec] = Field(min_length=1)
+    scaling: ScalingSpec | None = None
+    learner: LearnerSpec = Field(default_factory=LearnerSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    augmentation: AugmentConfig = Field(default_factory=AugmentConfig)
+    report: ReportSpec = Field(default_factory=ReportSpec)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"condition": c} if isinstance(c, str) else c for c in v]
+        return v
+
+    @field_validator("real_fractions")
+    @classmethod
+    def _fractions(cls, v: list[float]) -> list[float]:
+        bad = [f for f in v if not 0 < f <= 1]
+        if bad:
+            raise ValueError(f"real fractions must lie in (0, 1], found {bad}")
+        return sorted(set(v))
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError("seeds must be distinct")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> "StudySpec":
+        names = [s.name for s in self.sources]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"source names must be unique; repeated: {dup}")
+        groups: list[tuple[str, list[str] | None]] = [
+            (f"conditions[{i}].sources", c.sources) for i, c in enumerate(self.conditions)
+        ]
+        if self.scaling is not None:
+            groups.append(("scaling.sources", self.scaling.sources))
+        for where, refs in groups:
+            for r in refs or []:
+                if r not in names:
+                    raise ValueError(f"{where} names source {r!r}, but the study defines {names or 'no sources'}")
+        for i, c in enumerate(self.conditions):
+            if c.condition in SYNTHETIC_CONDITIONS:
+                if not self.sources:
+                    raise ValueError(f"conditions[{i}] ({c.condition}) needs at least one entry under 'sources'")
+                if not c.n_synthetic:
+                    raise ValueError(f"conditions[{i}] ({c.condition}) needs n_synthetic (a list of sizes)")
+            elif c.sources or c.n_synthetic:
+                raise ValueError(f"conditions[{i}] ({c.condition}) trains on real data only; remove sources/n_synthetic")
+        if self.scaling is not None and not self.sources:
+            raise ValueError("scaling needs at least one entry under 'sources'")
+        return self
+
+    def source(self, name: str) -> SourceSpec:
+        """The source called ``name``."""
+        return next(s for s in self.sources if s.name == name)
+
+
+def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines: dict | None = None) -> StudySpec:
+    """Validate a spec dict, turning the first pydantic error into a ``UserInputError``.
+
+    Also checks the names that registries resolve (learner, dataset, source kinds and their
+    knobs), so that a typo fails before any run starts.
+    """
+    try:
+        spec = StudySpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}" + _allowed(loc)
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict):
+            msg = f"{msg} (found {err['input']!r})"
+        extra = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+        raise UserInputError(msg + extra, file=file, key=loc_to_path(loc) or None, line=line_for(lines or {}, loc)) from None
+    _check_plugins(spec, file=file, lines=lines or {})
+    return spec
+
+
+def _allowed(loc: tuple[Any, ...]) -> str:
+    """', expected one of: ...' for the model that owns ``loc[:-1]``."""
+    model: Any = StudySpec
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return ""
+        ann = field.annotation
+        for cand in getattr(ann, "__args__", ()) or (ann,):
+            if isinstance(cand, type) and issubclass(cand, BaseModel):
+                model = cand
+                break
+            for inner in getattr(cand, "__args__", ()):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    model = inner
+        else:
+            pass
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        return ""
+    import difflib
+
+    close = difflib.get_close_matches(str(loc[-1]), list(fields), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} expected one of: {', '.join(fields)}"
+
+
+def _check_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> None:
+    from synreal.data.datasets import DATASETS
+    from synreal.learners.base import LEARNERS
+    from synreal.plugins import load_builtin_plugins
+    from synreal.synth.base import SOURCES
+
+    load_builtin_plugins()
+    f = str(file) if file is not None else None
+    LEARNERS.get(spec.learner.name, file=f, key="learner.name")
+    learner = LEARNERS.get(spec.learner.name)
+    _validate_knobs(learner.Config, spec.learner.params, f, ("learner", "params"), lines)
+    DATASETS.get(spec.real.dataset, file=f, key="real.dataset")
+    if spec.real.dataset != "digits" and spec.real.path is None:
+        raise UserInputError(f"dataset {spec.real.dataset!r} needs a path", file=f, key="real.path", line=line_for(lines, ("real",)))
+    for i, s in enumerate(spec.sources):
+        cls = SOURCES.get(s.kind, file=f, key=f"sources[{i}].kind")
+        _validate_knobs(cls.Config, s.knobs, f, ("sources", i, "knobs"), lines)
+        if getattr(cls, "needs_path", False) and s.path is None:
+            raise UserInputError(f"source kind {s.kind!r} needs a path", file=f, key=f"sources[{i}].path", line=line_for(lines, ("sources", i)))
+    from synreal.study.executor import EXECUTORS
+
+    EXECUTORS.get(spec.executor.kind, file=f, key="executor.kind")
+
+
+def _validate_knobs(config_cls: type[BaseModel], knobs: dict, file: str | None, loc: tuple, lines: dict) -> BaseModel:
+    try:
+        return config_cls.model_validate(knobs)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        full = (*loc, *err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            import difflib
+
+            close = difflib.get_close_matches(str(err["loc"][-1]), list(config_cls.model_fields), n=1)
+            msg = f"unknown key {err['loc'][-1]!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+            msg += f" expected one of: {', '.join(config_cls.model_fields)}"
+        elif "input" in err and not isinstance(err["input"], dict):
+            msg = f"{msg} (found {err['input']!r})"
+        raise UserInputError(msg, file=file, key=loc_to_path(full), line=line_for(lines, full)) from None
+
+
+def load_spec(path: str | Path) -> StudySpec:
+    """Read and validate a study spec from YAML.
+
+    Raises:
+        UserInputError: naming the file, the key path, the line and what was expected.
+
+    Example:
+        >>> load_spec("examples/digits.yaml").name  # doctest: +SKIP
+        'digits'
+    """
+    data, lines = read_yaml(path)
+    return validate_spec(data, file=path, lines=lines)

@@ -1,0 +1,134 @@
+"""The run store: one SQLite database per output directory.
+
+Every finished job is one row, committed in its own transaction the moment it finishes, so
+Ctrl-C or kill -9 loses no finished run and an unfinished one is never read as finished.
+The study's plan (which jobs the current spec asks for, with their factor labels) is stored
+too, so ``synreal report DIR`` rebuilds the report without the spec or the data.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synreal.errors import UserInputError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    config TEXT NOT NULL,
+    seed INTEGER,
+    version TEXT NOT NULL,
+    data_fingerprint TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    finished_at REAL NOT NULL,
+    host TEXT
+);
+CREATE TABLE IF NOT EXISTS plan (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+DB_NAME = "results.sqlite"
+
+
+class RunStore:
+    """Results of finished jobs, keyed by job key.
+
+    Args:
+        out_dir: the study's output directory (created if missing).
+
+    Example:
+        >>> store = RunStore(Path("runs/demo"))  # doctest: +SKIP
+        >>> store.done_keys()  # doctest: +SKIP
+    """
+
+    def __init__(self, out_dir: Path, *, create: bool = True) -> None:
+        self.out_dir = Path(out_dir)
+        self.path = self.out_dir / DB_NAME
+        if not create and not self.path.is_file():
+            raise UserInputError(f"no study results here (expected {DB_NAME}); run 'synreal run SPEC --out {self.out_dir}' first", file=self.out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=FULL")
+        self._con.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._con.close()
+
+    def done_keys(self) -> set[str]:
+        """Keys of every finished job."""
+        return {r[0] for r in self._con.execute("SELECT key FROM jobs")}
+
+    def put(self, key: str, kind: str, config: dict[str, Any], data_fingerprint: str, version: str, metrics: dict[str, Any]) -> None:
+        """Record a finished job (one transaction)."""
+        with self._con:
+            self._con.execute(
+                "INSERT OR REPLACE INTO jobs VALUES (?,?,?,?,?,?,?,?,?)",
+                (key, kind, json.dumps(config, sort_keys=True), config.get("seed"), version, data_fingerprint,
+                 json.dumps(metrics, sort_keys=True), time.time(), platform.node()),
+            )
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """Metrics of a finished job, or None."""
+        row = self._con.execute("SELECT metrics FROM jobs WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_plan(self, jobs: list[Any], meta: dict[str, Any]) -> None:
+        """Replace the stored plan and study metadata (one transaction)."""
+        with self._con:
+            self._con.execute("DELETE FROM plan")
+            self._con.executemany(
+                "INSERT OR REPLACE INTO plan VALUES (?,?,?,?)",
+                [(j.key, j.kind, json.dumps(j.labels, sort_keys=True), i) for i, j in enumerate(jobs)],
+            )
+            self._con.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?,?)", [(k, json.dumps(v, default=str)) for k, v in meta.items()]
+            )
+
+    def meta(self) -> dict[str, Any]:
+        """Stored study metadata."""
+        return {k: json.loads(v) for k, v in self._con.execute("SELECT name, value FROM meta")}
+
+    def job_rows(self) -> pd.DataFrame:
+        """Every stored job (key, kind, config, version, data_fingerprint, metrics, finished_at)."""
+        return pd.read_sql_query("SELECT * FROM jobs", self._con)
+
+    def tidy(self) -> pd.DataFrame:
+        """The tidy results table of the current plan: one row per run and metric.
+
+        Columns: run_id, condition, source, n_synthetic, real_fraction, n_real, seed,
+        metric, value (+ factor columns a condition adds, such as gamma). Planned runs that
+        have not finished are absent.
+        """
+        rows = []
+        q = "SELECT p.key, p.labels, j.metrics FROM plan p JOIN jobs j ON p.key = j.key WHERE p.kind='run' ORDER BY p.position"
+        for key, labels, metrics in self._con.execute(q):
+            lab = json.loads(labels)
+            for name, value in json.loads(metrics).items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    rows.append({"run_id": key, **lab, "metric": name, "value": float(value)})
+        cols = ["run_id", "condition", "source", "n_synthetic", "real_fraction", "n_real", "seed", "metric", "value"]
+        df = pd.DataFrame(rows)
+        if df.empty:
+            return pd.DataFrame(columns=cols)
+        extra = [c for c in df.columns if c not in cols]
+        return df[cols[:-2] + extra + cols[-2:]]
+
+    def plan_counts(self) -> tuple[int, int]:
+        """(planned runs, finished planned runs)."""
+        total = self._con.execute("SELECT COUNT(*) FROM plan WHERE kind='run'").fetchone()[0]
+        done = self._con.execute("SELECT COUNT(*) FROM plan p JOIN jobs j ON p.key=j.key WHERE p.kind='run'").fetchone()[0]
+        return total, done
