@@ -201,7 +201,9 @@ def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines
     try:
         spec = StudySpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # a misspelt key shows up as 'unknown key' and 'required key missing': name the typo first
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         loc = tuple(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -253,20 +255,27 @@ def _check_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> 
 
     load_builtin_plugins()
     f = str(file) if file is not None else None
-    LEARNERS.get(spec.learner.name, file=f, key="learner.name")
-    learner = LEARNERS.get(spec.learner.name)
+
+    def get(reg: Any, name: str, loc: tuple) -> Any:
+        try:
+            return reg.get(name, file=f, key=loc_to_path(loc))
+        except UserInputError as exc:
+            exc.line = line_for(lines, loc)
+            raise UserInputError(exc.problem, file=f, key=exc.key, line=exc.line, hint=exc.hint) from None
+
+    learner = get(LEARNERS, spec.learner.name, ("learner", "name"))
     _validate_knobs(learner.Config, spec.learner.params, f, ("learner", "params"), lines)
-    DATASETS.get(spec.real.dataset, file=f, key="real.dataset")
+    get(DATASETS, spec.real.dataset, ("real", "dataset"))
     if spec.real.dataset != "digits" and spec.real.path is None:
         raise UserInputError(f"dataset {spec.real.dataset!r} needs a path", file=f, key="real.path", line=line_for(lines, ("real",)))
     for i, s in enumerate(spec.sources):
-        cls = SOURCES.get(s.kind, file=f, key=f"sources[{i}].kind")
+        cls = get(SOURCES, s.kind, ("sources", i, "kind"))
         _validate_knobs(cls.Config, s.knobs, f, ("sources", i, "knobs"), lines)
         if getattr(cls, "needs_path", False) and s.path is None:
             raise UserInputError(f"source kind {s.kind!r} needs a path", file=f, key=f"sources[{i}].path", line=line_for(lines, ("sources", i)))
     from synreal.study.executor import EXECUTORS
 
-    EXECUTORS.get(spec.executor.kind, file=f, key="executor.kind")
+    get(EXECUTORS, spec.executor.kind, ("executor", "kind"))
 
 
 def _validate_knobs(config_cls: type[BaseModel], knobs: dict, file: str | None, loc: tuple, lines: dict) -> BaseModel:

@@ -1,0 +1,54 @@
+"""Shared fixtures: the path to the shared real data and tiny study specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, or skip when this checkout has none."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def noisy_digits_npz(tmp_path: Path) -> Path:
+    """A user-style synthetic .npz: real digits with heavy pixel noise, 0..16 scale."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    rng = np.random.default_rng(0)
+    img = np.clip(d.images + rng.normal(0, 4, d.images.shape), 0, 16)
+    path = tmp_path / "noisy.npz"
+    np.savez(path, images=img, labels=d.target, max_value=16)
+    return path
+
+
+def tiny_spec(npz: Path, **over: object) -> dict:
+    """A study small enough to train in seconds."""
+    spec = {
+        "name": "tiny",
+        "seeds": [0, 1],
+        "real_fractions": [0.2, 1.0],
+        "sources": [{"name": "noisy", "kind": "npz", "path": str(npz)}],
+        "conditions": ["real", "real+aug", {"condition": "pretrain", "n_synthetic": [300]},
+                       {"condition": "synthetic-only", "n_synthetic": [300]}],
+        "training": {
+            "train": {"epochs": 1, "min_steps": 8, "batch_size": 32},
+            "mix": {"epochs": 1, "min_steps": 8, "batch_size": 32},
+            "pretrain": {"epochs": 1, "min_steps": 8, "batch_size": 32},
+            "finetune": {"epochs": 1, "min_steps": 8, "batch_size": 32},
+        },
+        "learner": {"params": {"width": 4}},
+        "executor": {"kind": "inline"},
+    }
+    spec.update(over)
+    return spec
