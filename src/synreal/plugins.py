@@ -10,6 +10,7 @@ BUILTIN_MODULES = (
     "synreal.synth.user_files",
     "synreal.synth.render_digits",
     "synreal.study.conditions",
+    "synreal.study.baseline_conditions",
     "synreal.study.executor",
 )
 

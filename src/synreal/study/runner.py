@@ -22,6 +22,7 @@ from synreal.data.base import ImageSet
 from synreal.data.datasets import DATASETS, file_fingerprint
 from synreal.data.splits import make_split
 from synreal.plugins import load_builtin_plugins
+from synreal.study.baseline_conditions import baseline_entries
 from synreal.study.conditions import CONDITIONS, PlanContext
 from synreal.study.executor import make_executor, run_job_in_worker
 from synreal.study.jobs import Job
@@ -107,6 +108,9 @@ def plan_study(spec: StudySpec) -> tuple[list[Job], dict[str, Any], ImageSet]:
     for entry in entries:
         for job in CONDITIONS.get(entry.condition)().plan(entry, spec, ctx):
             jobs.setdefault(job.key, job)
+    for name in baseline_entries(spec):
+        for job in CONDITIONS.get(name)().plan(None, spec, ctx):
+            jobs.setdefault(job.key, job)
     meta = {
         "name": spec.name,
         "task": spec.task,
@@ -123,21 +127,37 @@ def plan_study(spec: StudySpec) -> tuple[list[Job], dict[str, Any], ImageSet]:
         "spec": spec.model_dump(mode="json"),
         "sources": ctx.sources,
         "scaling": spec.scaling.model_dump(mode="json") if spec.scaling else None,
+        "retrieval": spec.retrieval.model_dump(mode="json") if spec.retrieval else None,
         "level": spec.report.level,
         "tolerance": spec.report.tolerance,
     }
     return list(jobs.values()), meta, real
 
 
-def _samples(spec: StudySpec, meta: dict[str, Any], real: ImageSet, out_dir: Path) -> None:
-    """A few images per source for the report's sample grids."""
+def _samples(jobs: list[Job], meta: dict[str, Any], real: ImageSet, out_dir: Path) -> None:
+    """A few images per source for the report's sample grids (ordered by class)."""
+    from synreal.study import baseline_conditions as bc
     from synreal.study import workspace as ws
     from synreal.study.jobs import canonical
 
-    rng = np.random.default_rng(0)
-    grids = {"real": real.images[np.sort(rng.choice(len(real), size=min(40, len(real)), replace=False))]}
+    def by_class(s: ImageSet, k: int = 4) -> np.ndarray:
+        idx = [i for c in range(len(s.classes)) for i in np.flatnonzero(s.labels == c)[:k]]
+        return s.images[np.asarray(idx, int)]
+
+    grids = {"real": by_class(real)}
+    classes = tuple(meta["classes"])
     for name, src in meta["sources"].items():
-        grids[name] = ws.synthetic(canonical(src), 40, 0, tuple(meta["classes"])).images
+        grids[name] = by_class(ws.synthetic(canonical(src), 200, 0, classes))
+    art = out_dir / "artifacts"
+    for job in jobs:
+        if job.kind == "run" and job.config["condition"] == "retrieved" and job.labels['source'] not in grids:
+            from synreal.retrieval.retrieve import draw_subset
+
+            r = bc.retrieval_for(canonical(job.config["pool"]), canonical(job.config["retriever"]), str(art / "index"))
+            grids[job.labels['source']] = by_class(draw_subset(r, min(200, sum(r.counts().values())), 0))
+        if job.kind == "generator" and (art / f"generator-{job.key}.pt").is_file():
+            gen = bc._generator(str(art / f"generator-{job.key}.pt"))
+            grids["generated:pool-diffusion"] = by_class(gen.sample(np.arange(40) % len(classes), seed=0))
     np.savez_compressed(out_dir / SAMPLES_FILE, **grids)
 
 
@@ -210,7 +230,7 @@ def run_study(
     store.set_plan(jobs, meta)
     store.close()
     if report and (max_jobs is None or executed < max_jobs):
-        _samples(spec, meta, real, out_dir)
+        _samples(jobs, meta, real, out_dir)
         from synreal.report.build import report_from_store
 
         outcome.report = report_from_store(out_dir)

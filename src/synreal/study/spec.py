@@ -85,6 +85,54 @@ class ScalingSpec(_Model):
         return sorted(set(v))
 
 
+class GeneratorSpec(_Model):
+    """The generator whose training data is the pool: the built-in pool-trained diffusion
+    model, or the user's own generated images (a folder or .npz, e.g. Stable Diffusion outputs)."""
+
+    kind: Literal["pool-diffusion", "folder", "npz"] = "pool-diffusion"
+    knobs: dict[str, Any] = Field(default_factory=dict, description="pool-diffusion settings")
+    path: Path | None = Field(None, description="folder/npz: the generated images")
+    seed: int = Field(0, description="seed of the generator's training (trained once per study)")
+
+    @model_validator(mode="after")
+    def _path(self) -> "GeneratorSpec":
+        if self.kind != "pool-diffusion" and self.path is None:
+            raise ValueError(f"generator kind {self.kind!r} needs a path to the generated images")
+        return self
+
+
+class RetrievalStudySpec(_Model):
+    """The retrieval baseline: retrieved pool images against a generator trained on the pool."""
+
+    pool: str = Field("embedded", description="'embedded' (held-apart real digits + distractors) or a pool path")
+    retrievers: list[dict[str, Any]] = Field(
+        default_factory=lambda: [{"method": "fts"}], min_length=1, description="retrieval configs (method, rules, filter, ...)"
+    )
+    generator: GeneratorSpec | None = Field(default_factory=GeneratorSpec)
+    sizes: list[int] = Field(min_length=1, description="numbers of images per condition (matched across sources)")
+    gammas: list[float] = Field(default_factory=list, description="SDEdit strengths of the perturbed condition")
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes(cls, v: list[int]) -> list[int]:
+        if min(v) < 1:
+            raise ValueError("sizes must be positive")
+        return sorted(set(v))
+
+    @field_validator("gammas")
+    @classmethod
+    def _gammas(cls, v: list[float]) -> list[float]:
+        if any(not 0 <= g <= 1 for g in v):
+            raise ValueError("gammas must lie in [0, 1]")
+        return sorted(set(v))
+
+    @model_validator(mode="after")
+    def _probe(self) -> "RetrievalStudySpec":
+        if self.gammas and (self.generator is None or self.generator.kind != "pool-diffusion"):
+            raise ValueError("the perturbed condition (gammas) needs the pool-diffusion generator")
+        return self
+
+
 class LearnerSpec(_Model):
     """A registered learner and its hyper-parameters."""
 
@@ -132,6 +180,7 @@ class StudySpec(_Model):
     sources: list[SourceSpec] = Field(default_factory=list)
     conditions: list[ConditionSpec] = Field(min_length=1)
     scaling: ScalingSpec | None = None
+    retrieval: RetrievalStudySpec | None = None
     learner: LearnerSpec = Field(default_factory=LearnerSpec)
     training: TrainingSpec = Field(default_factory=TrainingSpec)
     augmentation: AugmentConfig = Field(default_factory=AugmentConfig)
@@ -185,6 +234,8 @@ class StudySpec(_Model):
                 raise ValueError(f"conditions[{i}] ({c.condition}) trains on real data only; remove sources/n_synthetic")
         if self.scaling is not None and not self.sources:
             raise ValueError("scaling needs at least one entry under 'sources'")
+        if self.retrieval is not None and self.retrieval.pool == "embedded" and self.real.pool_fraction <= 0:
+            raise ValueError("the embedded retrieval pool is built from held-apart real images: set real.pool_fraction > 0")
         return self
 
     def source(self, name: str) -> SourceSpec:
@@ -276,6 +327,19 @@ def _check_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> 
     from synreal.study.executor import EXECUTORS
 
     get(EXECUTORS, spec.executor.kind, ("executor", "kind"))
+    if spec.retrieval is not None:
+        from synreal.retrieval.config import validate_config
+
+        for i, r in enumerate(spec.retrieval.retrievers):
+            try:
+                validate_config(r, file=f, key=f"retrieval.retrievers[{i}]")
+            except UserInputError as exc:
+                raise UserInputError(exc.problem, file=f, key=exc.key, line=line_for(lines, ("retrieval", "retrievers", i))) from None
+        g = spec.retrieval.generator
+        if g is not None and g.kind == "pool-diffusion":
+            from synreal.synth.diffusion import DiffusionConfig
+
+            _validate_knobs(DiffusionConfig, g.knobs, f, ("retrieval", "generator", "knobs"), lines)
 
 
 def _validate_knobs(config_cls: type[BaseModel], knobs: dict, file: str | None, loc: tuple, lines: dict) -> BaseModel:
