@@ -100,10 +100,7 @@ def execute_generator(job: Job, artifacts: Path) -> dict[str, Any]:
 
     train_set = draw_subset(r, sum(r.counts().values()), seed=cfg["seed"])
     gen = train_diffusion(train_set, DiffusionConfig.model_validate(cfg["knobs"]), seed=cfg["seed"], progress=False)
-    path = artifacts / f"generator-{job.key}.pt"
-    tmp = path.with_suffix(".tmp")
-    gen.save(tmp)
-    tmp.replace(path)
+    path = gen.save(artifacts / f"generator-{job.key}.pt")  # atomic: temp file, then rename
     return {"artifact": path.name, "train_images": len(train_set), "run_seconds": time.perf_counter() - t0}
 
 
@@ -160,8 +157,9 @@ class Retrieved(_PoolCondition):
         r = retrieval_for(canonical(cfg["pool"]), canonical(cfg["retriever"]), str(artifacts / "index"))
         out = _train_eval(cfg, draw_subset(r, cfg["n_synthetic"], cfg["seed"]), t0)
         out["test_duplicates_removed"] = r.n_test_duplicates_removed
-        if r.overall_precision is not None:
-            out["retrieval_precision"] = r.overall_precision
+        precision = r.overall_precision()
+        if precision is not None:
+            out["retrieval_precision"] = precision
         return out
 
 
