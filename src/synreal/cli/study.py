@@ -21,14 +21,24 @@ def demo_spec_path() -> Path:
     return Path(str(resources.files("synreal.resources").joinpath(DEMO_SPEC)))
 
 
+def _headlines(out_dir: Path, limit: int = 12) -> None:
+    """Print the report's leading sentences (from summary.json)."""
+    import json
+
+    summary = Path(out_dir) / "summary.json"
+    if not summary.is_file():
+        return
+    for h in json.loads(summary.read_text())["headlines"][:limit]:
+        out_console.print(f"  - {h['text']}", highlight=False, soft_wrap=True)
+
+
 def _summary(outcome) -> None:  # noqa: ANN001 - StudyOutcome, imported lazily
     console.print(
         f"[green]done[/] in {outcome.wall_seconds:.1f} s: {outcome.executed} jobs executed, {outcome.reused} runs reused; "
         f"{outcome.cores_busy:.2f} cores busy on average"
     )
     if outcome.report is not None:
-        for line in getattr(outcome.report, "headlines", [])[:12]:
-            out_console.print(f"  - {line}", highlight=False)
+        _headlines(outcome.out_dir)
         console.print(f"report: {outcome.out_dir / 'report.html'}")
 
 
@@ -60,9 +70,8 @@ def report(out: Annotated[Path, typer.Argument(help="a study output directory")]
     """Rebuild report.html, summary.json, results.csv and figures from stored results."""
     from synreal.report.build import report_from_store
 
-    paths = report_from_store(out)
-    for line in getattr(paths, "headlines", [])[:12]:
-        out_console.print(f"  - {line}", highlight=False)
+    report_from_store(out)
+    _headlines(out)
     console.print(f"report: {Path(out) / 'report.html'}")
 
 
