@@ -59,7 +59,12 @@ def _plot(cells: pd.DataFrame, real: pd.DataFrame, path, metric: str, level: flo
             r = real.sort_values("n")
             ax.plot(r["n"], r["mean"], "s--", color="0.35", label="real training split (for scale)", markersize=4)
             ax.fill_between(r["n"], r["lo"], r["hi"], color="0.5", alpha=0.12, linewidth=0)
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xlabel("training images")
         ax.set_ylabel(f"test {metric} (real test set)")
         ax.set_title(f"Retrieved vs generated images (mean, {level:.0%} interval over seeds)")
