@@ -9,6 +9,7 @@ BUILTIN_MODULES = (
     "synreal.learners.cnn",
     "synreal.synth.user_files",
     "synreal.synth.render_digits",
+    "synreal.synth.diffusion",
     "synreal.retrieval.retrievers",
     "synreal.study.conditions",
     "synreal.study.baseline_conditions",

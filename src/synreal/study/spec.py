@@ -322,6 +322,10 @@ def _check_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> 
     for i, s in enumerate(spec.sources):
         cls = get(SOURCES, s.kind, ("sources", i, "kind"))
         _validate_knobs(cls.Config, s.knobs, f, ("sources", i, "knobs"), lines)
+        if getattr(cls, "needs_pool", False):
+            raise UserInputError(
+                f"source kind {s.kind!r} is trained on the upstream pool; declare it under retrieval.generator",
+                file=f, key=f"sources[{i}].kind", line=line_for(lines, ("sources", i, "kind")))
         if getattr(cls, "needs_path", False) and s.path is None:
             raise UserInputError(f"source kind {s.kind!r} needs a path", file=f, key=f"sources[{i}].path", line=line_for(lines, ("sources", i)))
     from synreal.study.executor import EXECUTORS
