@@ -1,0 +1,120 @@
+"""The augmentation baseline beside every synthetic gain.
+
+Synthetic data is augmentation that samples new instances (science.md), so a synthetic
+gain only counts if plain augmentation would not have given it. For every pretrain/mix
+cell this module computes the gain over ``real`` and over ``real+aug`` at the same real
+fraction, paired by seed, and the gain of ``real+aug`` over ``real`` itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synreal.analysis.stats import paired_differences, paired_t_test, select_metric, t_interval
+from synreal.analysis.substitution import CELL, config_label
+
+SYNTHETIC = ("pretrain", "mix")
+BASELINES = ("real", "real+aug")
+GAIN_COLUMNS = CELL + ["config", "baseline", "gain", "lo", "hi", "n_seeds", "p", "verdict"]
+
+
+def _verdict(lo: float, hi: float, n: int) -> str:
+    """'better', 'worse', 'no clear difference', or why no interval exists."""
+    if n < 2:
+        return "too few seeds"
+    if lo > 0:
+        return "better"
+    if hi < 0:
+        return "worse"
+    return "no clear difference"
+
+
+def augmentation_gains(
+    results: pd.DataFrame,
+    *,
+    metric: str = "accuracy",
+    higher_is_better: bool = True,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Gains of every synthetic cell over ``real`` and over ``real+aug``, paired by seed.
+
+    A gain is ``metric(cell) - metric(baseline)`` at the same real fraction and seed,
+    averaged over the seeds both have, sign-flipped when lower is better (so positive is
+    always better), with a two-sided t interval and a paired t-test p-value. Rows with
+    condition ``real+aug`` and baseline ``real`` give the gain of augmentation alone.
+    A baseline that was not run at a fraction gives no row; ``missing_baselines`` lists them.
+
+    Args:
+        results: the tidy results table.
+        metric: the metric compared.
+        higher_is_better: direction of the metric.
+        level: confidence level of the intervals.
+
+    Returns:
+        Columns ``condition, source, n_synthetic, real_fraction, config, baseline, gain, lo,
+        hi, n_seeds, p, verdict`` (``verdict``: better / worse / no clear difference at
+        ``level``, or too few seeds).
+
+    Example:
+        >>> rows = [(c, s, n, 0.1, seed, acc + 0.01 * seed) for seed in range(3) for c, s, n, acc in
+        ...         [("real", "none", 0, 0.70), ("real+aug", "none", 0, 0.75), ("mix", "fonts", 500, 0.80)]]
+        >>> t = pd.DataFrame(rows, columns=["condition", "source", "n_synthetic", "real_fraction", "seed", "value"])
+        >>> t["metric"] = "accuracy"
+        >>> g = augmentation_gains(t)
+        >>> g[["config", "baseline", "gain"]].round(2).values.tolist()
+        [['mix fonts (500)', 'real', 0.1], ['mix fonts (500)', 'real+aug', 0.05], ['real+aug', 'real', 0.05]]
+    """
+    sign = 1.0 if higher_is_better else -1.0
+    t = select_metric(results, metric, conditions=SYNTHETIC + BASELINES)
+    base = {(c, round(float(f), 12)): g.set_index("seed")["value"]
+            for (c, f), g in t[t["condition"].isin(BASELINES)].groupby(["condition", "real_fraction"])}
+    rows = []
+    cells = t[t["condition"].isin(SYNTHETIC + ("real+aug",))]
+    for key, cell in cells.groupby(CELL, sort=True):
+        cond, _, _, f = key
+        values = cell.set_index("seed")["value"]
+        for baseline in BASELINES:
+            if baseline == cond or (cond == "real+aug" and baseline != "real"):
+                continue
+            ref = base.get((baseline, round(float(f), 12)))
+            if ref is None:
+                continue
+            d = sign * paired_differences(values, ref).to_numpy()
+            iv = t_interval(d, level=level) if len(d) else None
+            gain = iv.estimate if iv else np.nan
+            lo, hi = (iv.lo, iv.hi) if iv else (np.nan, np.nan)
+            p = paired_t_test(d) if len(d) >= 2 else np.nan
+            rows.append((*key, config_label(*key[:3]), baseline, gain, lo, hi, len(d), p, _verdict(lo, hi, len(d))))
+    out = pd.DataFrame(rows, columns=GAIN_COLUMNS)
+    # synthetic cells first, then augmentation's own gains, each by fraction
+    out["_aug"] = out["condition"] == "real+aug"
+    return out.sort_values(["_aug", "condition", "source", "n_synthetic", "real_fraction", "baseline"],
+                           ignore_index=True).drop(columns="_aug")
+
+
+def missing_baselines(results: pd.DataFrame, *, metric: str = "accuracy") -> pd.DataFrame:
+    """Synthetic cells whose ``real`` or ``real+aug`` baseline was not run at their fraction.
+
+    Args:
+        results: the tidy results table.
+        metric: the metric looked at.
+
+    Returns:
+        Columns ``condition, source, n_synthetic, real_fraction, config, baseline``.
+
+    Example:
+        >>> t = pd.DataFrame({"condition": ["real", "mix"], "source": ["none", "fonts"], "n_synthetic": [0, 500],
+        ...                   "real_fraction": [0.1, 0.1], "seed": [0, 0], "metric": "accuracy", "value": [0.7, 0.8]})
+        >>> missing_baselines(t)["baseline"].tolist()
+        ['real+aug']
+    """
+    t = select_metric(results, metric, conditions=SYNTHETIC + BASELINES)
+    have = {(c, round(float(f), 12)) for c, f in t[t["condition"].isin(BASELINES)][["condition", "real_fraction"]]
+            .itertuples(index=False)}
+    rows = []
+    for key, _ in t[t["condition"].isin(SYNTHETIC)].groupby(CELL, sort=True):
+        for baseline in BASELINES:
+            if (baseline, round(float(key[3]), 12)) not in have:
+                rows.append((*key, config_label(*key[:3]), baseline))
+    return pd.DataFrame(rows, columns=CELL + ["config", "baseline"])

@@ -1,0 +1,413 @@
+"""Assemble the self-contained report: report.html, summary.json, results.csv, figures/.
+
+``build_report`` imports the section modules (which register themselves in
+``synreal.report.sections.SECTIONS``), calls every registered section in ``order`` on one
+``ReportContext`` and writes the files. The HTML needs no network: CSS is inline and every
+figure is a base64 ``data:`` URI. The small formatting helpers here (``fmt_*``,
+``html_table``) are shared by all sections so that numbers read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import importlib
+import importlib.util
+import json
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import synreal
+from synreal.analysis.stats import REQUIRED_COLUMNS
+from synreal.errors import UserInputError
+from synreal.report.sections import ORDER, SECTIONS, ReportContext, Section
+
+CORE_MODULES = ("synreal.report.section_core",)
+OPTIONAL_MODULES = ("synreal.report.section_scaling", "synreal.report.section_retrieval")
+
+
+@dataclass
+class ReportPaths:
+    """Where ``build_report`` wrote its files.
+
+    Attributes:
+        out_dir: the report folder.
+        html: ``out_dir/report.html`` (self-contained).
+        summary: ``out_dir/summary.json``.
+        results_csv: ``out_dir/results.csv`` (the tidy table as given).
+        figures: the PNG files under ``out_dir/figures``.
+    """
+
+    out_dir: Path
+    html: Path
+    summary: Path
+    results_csv: Path
+    figures: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- formatting helpers
+
+
+def fmt_num(x: float | None, digits: int = 3) -> str:
+    """A number with fixed decimals, or "n/a" when missing.
+
+    Example:
+        >>> fmt_num(0.91234), fmt_num(float("nan"))
+        ('0.912', 'n/a')
+    """
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def fmt_signed(x: float | None, digits: int = 3) -> str:
+    """A difference with its sign (+0.012, -0.004), or "n/a".
+
+    Example:
+        >>> fmt_signed(0.0123), fmt_signed(-0.004)
+        ('+0.012', '-0.004')
+    """
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:+.{digits}f}"
+
+
+def fmt_pct(x: float) -> str:
+    """A fraction as a percentage with at most one decimal (0.7 -> "70%", 0.125 -> "12.5%").
+
+    Example:
+        >>> fmt_pct(1 - 0.3), fmt_pct(0.125)
+        ('70%', '12.5%')
+    """
+    return f"{round(100 * float(x), 1):g}%"
+
+
+def fmt_interval(lo: float, hi: float, *, level: float = 0.95, signed: bool = False, n: int | None = None) -> str:
+    """"95% interval a to b", or why there is none.
+
+    Example:
+        >>> fmt_interval(-0.01, 0.02, signed=True)
+        '95% interval -0.010 to +0.020'
+        >>> fmt_interval(float("nan"), float("nan"), n=1)
+        'no interval: 1 seed'
+    """
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return f"no interval: {n} seed{'s' if n != 1 else ''}" if n is not None and n < 2 else "no interval"
+    f = fmt_signed if signed else fmt_num
+    return f"{level:.0%} interval {f(lo)} to {f(hi)}"
+
+
+def fmt_range(lo: float, hi: float, *, signed: bool = False, n: int | None = None) -> str:
+    """"a to b" for a table column already headed by its level, or why there is none.
+
+    Example:
+        >>> fmt_range(0.1, 0.2)
+        '0.100 to 0.200'
+    """
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return fmt_interval(lo, hi, n=n)
+    f = fmt_signed if signed else fmt_num
+    return f"{f(lo)} to {f(hi)}"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value with 4 decimals, "< 0.0001" below that, "n/a" when no test was possible.
+
+    Example:
+        >>> fmt_p(0.01234), fmt_p(1e-7)
+        ('0.0123', '< 0.0001')
+    """
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def fmt_seeds(n: int) -> str:
+    """ "3 seeds" / "1 seed". """
+    return f"{int(n)} seed{'s' if int(n) != 1 else ''}"
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: Sequence[int] = (),
+               caption: str | None = None) -> str:
+    """An HTML table (scrolls sideways when wide); cells are escaped text, ``numeric`` right-aligned.
+
+    Example:
+        >>> html_table(["a", "b"], [["x<y", 1]], numeric=[1])
+        '<div class="table-wrap"><table><thead><tr><th>a</th><th class="num">b</th></tr></thead><tbody><tr><td>x&lt;y</td><td class="num">1</td></tr></tbody></table></div>'
+    """
+    num = set(numeric)
+
+    def cls(i: int) -> str:
+        return ' class="num"' if i in num else ""
+
+    head = "".join(f"<th{cls(i)}>{html.escape(str(h))}</th>" for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{html.escape(str(c))}</td>" for i, c in enumerate(r)) + "</tr>"
+                   for r in rows)
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def figure_html(path: Path, alt: str, caption: str | None = None) -> str:
+    """A figure referenced by file name (the builder inlines it)."""
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{html.escape(Path(path).name)}" alt="{html.escape(alt)}">{cap}</figure>'
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def json_safe(obj: Any) -> Any:
+    """Plain JSON values: numpy scalars unwrapped, NaN/inf as null, tables as records.
+
+    Image arrays and ImageSet-like values become their shape, since summary.json holds
+    numbers, not pixels. Anything else unknown is a bug and raises ``TypeError``.
+
+    Example:
+        >>> json_safe({"a": np.float64("nan"), "b": (np.int64(2), Path("x"))})
+        {'a': None, 'b': [2, 'x']}
+    """
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in (sorted(obj) if isinstance(obj, (set, frozenset)) else obj)]
+    if isinstance(obj, pd.DataFrame):
+        return [json_safe(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return json_safe(obj.to_dict())
+    if isinstance(obj, np.ndarray):
+        return {"array_shape": list(obj.shape)} if obj.ndim >= 3 else json_safe(obj.tolist())
+    if hasattr(obj, "images") and hasattr(obj, "labels"):
+        return {"images_shape": list(np.shape(obj.images))}
+    if hasattr(obj, "model_dump"):
+        return json_safe(obj.model_dump(mode="json"))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return json_safe(dataclasses.asdict(obj))
+    raise TypeError(f"cannot write {type(obj).__name__} to summary.json")
+
+
+# ---------------------------------------------------------------- assembly
+
+CSS = """
+:root { --ink:#1d1d1f; --muted:#5f6368; --line:#dadce0; --soft:#f6f8fa; --accent:#0072B2; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color:var(--ink); background:#fff; }
+main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 60px; }
+h1 { font-size: 1.7em; margin: 0 0 4px; }
+h2 { font-size: 1.3em; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05em; margin: 22px 0 6px; }
+p.sub, .note { color: var(--muted); }
+.findings { background: var(--soft); border-left: 4px solid var(--accent); padding: 10px 20px 12px; margin: 18px 0; }
+.findings h2 { border: 0; margin: 6px 0; }
+.findings li { margin: 6px 0; }
+.findings h3 { font-size: .8em; text-transform: uppercase; letter-spacing: .04em; margin: 14px 0 2px; }
+.findings h3 a { color: var(--muted); text-decoration: none; }
+.findings ul { margin: 4px 0; padding-left: 22px; }
+nav { font-size: .92em; color: var(--muted); }
+nav a { color: var(--accent); text-decoration: none; margin-right: 14px; }
+table { border-collapse: collapse; margin: 10px 0 16px; font-size: .88em; width: auto; max-width: 100%; }
+caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
+th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:nth-child(even) td { background: #fbfbfc; }
+figure { margin: 14px 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: .88em; }
+details { margin: 8px 0 14px; }
+summary { cursor: pointer; color: var(--accent); }
+pre { background: var(--soft); padding: 10px; overflow-x: auto; font-size: .82em; }
+.table-wrap { overflow-x: auto; }
+@media print { details { display: block; } main { max-width: none; } }
+"""
+
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
+# anything a browser would fetch: an attribute or CSS url() pointing off the page, or @import
+_EXTERNAL = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""
+                       r"""|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import)""", re.IGNORECASE)
+
+
+def _inline_images(fragment: str, figures_dir: Path) -> str:
+    """Replace each ``<img src="name.png">`` with a base64 data URI of figures_dir/name.png."""
+
+    def repl(m: re.Match[str]) -> str:
+        src = html.unescape(m.group(2))
+        if src.startswith("data:"):
+            return m.group(0)
+        if "//" in src or Path(src).name != src.split("/")[-1]:
+            raise ValueError(f"a report section references {src!r}; sections may only reference their own figures")
+        file = figures_dir / Path(src).name
+        if not file.is_file():
+            raise ValueError(f"a report section references figure {src!r}, which was not written to {figures_dir}")
+        mime = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
+            file.suffix.lower())
+        if mime is None:
+            raise ValueError(f"figure {file.name!r}: only PNG, SVG and JPEG figures can be inlined")
+        data = base64.b64encode(file.read_bytes()).decode("ascii")
+        return f"{m.group(1)}data:{mime};base64,{data}{m.group(3)}"
+
+    return _IMG_SRC.sub(repl, fragment)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file and rename, so a reader never sees half a report."""
+    # a plain open (not mkstemp) so that the file gets the user's usual permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_sections() -> None:
+    """Import the modules whose import registers report sections."""
+    for name in CORE_MODULES:
+        importlib.import_module(name)
+    for name in OPTIONAL_MODULES:
+        # another concern's section is optional: present in a full install, absent while it is written
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+def _check_results(results: pd.DataFrame, meta: dict[str, Any]) -> str:
+    """The primary metric name, after checking the table can be reported at all."""
+    if not isinstance(results, pd.DataFrame):
+        raise UserInputError(f"expected the results as a pandas DataFrame, found {type(results).__name__}")
+    if results.empty:
+        raise UserInputError("the results table is empty: there is nothing to report")
+    missing = [c for c in REQUIRED_COLUMNS if c not in results.columns]
+    if missing:
+        raise UserInputError(f"the results table lacks column(s) {missing}; found {list(results.columns)}")
+    metric = meta.get("metric", "accuracy")
+    found = sorted(results["metric"].astype(str).unique())
+    if metric not in found:
+        raise UserInputError(f"the primary metric {metric!r} (meta['metric']) does not occur in the results; "
+                             f"found {found}")
+    return metric
+
+
+def _header(meta: dict[str, Any], results: pd.DataFrame, metric: str, level: float) -> str:
+    """Title and the one-line description of what the report is based on."""
+    name = str(meta.get("name", "study"))
+    direction = "higher is better" if meta.get("higher_is_better", True) else "lower is better"
+    seeds = meta.get("seeds") or sorted(results["seed"].unique().tolist())
+    n_runs = results["run_id"].nunique() if "run_id" in results.columns else len(results[results["metric"] == metric])
+    bits = [f"metric: {metric} on the real test set ({direction})", f"{n_runs:,} runs", f"{len(seeds)} seeds",
+            f"{level:.0%} intervals", f"synreal {meta.get('version', synreal.__version__)}"]
+    return (f"<header><h1>What is the synthetic data worth? {html.escape(name)}</h1>"
+            f"<p class=\"sub\">{html.escape(' · '.join(bits))}</p></header>")
+
+
+def _page(meta: dict[str, Any], head: str, sections: list[Section], figures_dir: Path) -> str:
+    """The whole HTML document."""
+    groups = []
+    for s in sections:
+        if s.headlines:
+            items = "".join(f"<li>{html.escape(h)}</li>" for h in s.headlines)
+            groups.append(f'<h3><a href="#{html.escape(s.key)}">{html.escape(s.title)}</a></h3><ul>{items}</ul>')
+    findings = ("<section class=\"findings\" id=\"findings\"><h2>Findings</h2>"
+                + ("".join(groups) if groups else "<p>No section produced a finding.</p>")
+                + "</section>")
+    nav = "<nav>" + "".join(f'<a href="#{html.escape(s.key)}">{html.escape(s.title)}</a>' for s in sections) + "</nav>"
+    body = "".join(f'<section id="{html.escape(s.key)}"><h2>{html.escape(s.title)}</h2>'
+                   f"{_inline_images(s.html, figures_dir)}</section>" for s in sections)
+    title = html.escape(f"synreal report: {meta.get('name', 'study')}")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{title}</title><style>{CSS}</style></head><body><main>"
+            f"{head}{findings}{nav}{body}</main></body></html>\n")
+
+
+def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, level: float = 0.95) -> ReportPaths:
+    """Write report.html, summary.json, results.csv and figures/*.png for one study.
+
+    Every registered section (``synreal.report.sections.SECTIONS``) is called in order on
+    the same table; sections with nothing to say return None and are left out. Old PNGs in
+    ``out_dir/figures`` are removed first so that the folder holds this report's figures only.
+
+    Args:
+        results: the tidy table (``run_id, condition, source, n_synthetic, real_fraction,
+            n_real, seed, metric, value`` + optional factor columns).
+        meta: study metadata as ``ReportContext`` describes it (``name``, ``metric``,
+            ``higher_is_better``, ``seeds``, ``real_fractions``, ``n_train_real``, ``version``,
+            ``data_fingerprint``, ``spec``; optionally ``samples``, ``tolerance``, ``timings``,
+            ``reused``, ``failed``).
+        out_dir: folder to write into (created if needed).
+        level: confidence level of every interval in the report.
+
+    Returns:
+        The ``ReportPaths`` written.
+
+    Raises:
+        UserInputError: when the table lacks the tidy columns or the primary metric.
+
+    Example:
+        >>> import tempfile
+        >>> rows = [("real", "none", 0, f, s, 0.7 + 0.2 * f + 0.01 * s) for f in (0.5, 1.0) for s in range(3)]
+        >>> t = pd.DataFrame(rows, columns=["condition", "source", "n_synthetic", "real_fraction", "seed", "value"])
+        >>> t["metric"] = "accuracy"
+        >>> paths = build_report(t, {"name": "demo", "metric": "accuracy"}, Path(tempfile.mkdtemp()))
+        >>> paths.html.name, paths.summary.exists()
+        ('report.html', True)
+    """
+    if not 0.5 < level < 1:
+        raise UserInputError(f"level must lie in (0.5, 1), found {level}")
+    metric = _check_results(results, meta)
+    out_dir = Path(out_dir)
+    figures_dir = out_dir / "figures"
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    for old in figures_dir.glob("*.png"):
+        old.unlink()
+    _load_sections()
+    ctx = ReportContext(results=results.copy(), meta=dict(meta), figures_dir=figures_dir, level=level)
+    done: list[Section] = []
+    for name in sorted(SECTIONS.names(), key=lambda n: (ORDER.get(n, 1000), n)):
+        sec = SECTIONS.get(name)(ctx)
+        if sec is not None:
+            done.append(sec)
+    page = _page(meta, _header(meta, results, metric, level), done, figures_dir)
+    bad = _EXTERNAL.search(page)
+    if bad:
+        raise ValueError(f"the report would fetch from the network ({bad.group(0)!r}); sections must inline everything")
+
+    summary = {
+        "report": {"synreal_version": synreal.__version__, "level": level, "metric": metric,
+                   "sections": [s.key for s in done]},
+        "config": meta.get("spec"),
+        "seeds": meta.get("seeds", sorted(results["seed"].unique().tolist())),
+        "version": meta.get("version", synreal.__version__),
+        "data_fingerprint": meta.get("data_fingerprint"),
+        "meta": {k: v for k, v in meta.items() if k != "samples"},
+        "headlines": [{"section": s.key, "text": h} for s in done for h in s.headlines],
+        "sections": {s.key: s.summary for s in done},
+    }
+    if meta.get("samples"):
+        summary["meta"]["samples"] = {str(k): json_safe(v) for k, v in meta["samples"].items()}
+    paths = ReportPaths(out_dir, out_dir / "report.html", out_dir / "summary.json", out_dir / "results.csv",
+                        sorted(figures_dir.glob("*.png")))
+    _atomic_write(paths.summary, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
+    _atomic_write(paths.results_csv, results.to_csv(index=False))
+    _atomic_write(paths.html, page)
+    return paths
