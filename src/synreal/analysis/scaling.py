@@ -1146,7 +1146,8 @@ def _fit(law: _Law, data: _Data, *, space: str, n_boot: int, level: float, rando
         if method == "seeds":
             mult = bs.seed_multiplicities(k_seeds, n_boot, rng).astype(float)
             wr = mult[:, data.seed]
-            boot = _run_boot(law, data, space, wr, np.broadcast_to(z, wr.shape), "se", k_seeds - 1, k_seeds / (k_seeds - 1))
+            boot = _run_boot(law, data, space, wr, np.broadcast_to(z, wr.shape), "se", k_seeds - 1,
+                             k_seeds / (k_seeds - 1))
             if len(boot.reps) < n_boot:
                 notes.append(f"{n_boot - len(boot.reps)} of {n_boot} seed resamples left fewer than 3 sizes and were "
                              "skipped.")
@@ -1341,7 +1342,8 @@ def _diagnose(fit: ScalingFit, data: _Data, grid: tuple, notes: list[str], metho
             flags.append(f"{p} ran to its {'lower' if at_lo else 'upper'} bound {b:g}")
             weak.add(p)
     # Interval widths.
-    measured = fit.predict([float(data.pts.n.min()), float(data.pts.n.max())], s=fit.s_ref if law.kind == "joint" else None,
+    measured = fit.predict([float(data.pts.n.min()), float(data.pts.n.max())],
+                           s=fit.s_ref if law.kind == "joint" else None,
                            interval="mean")
     drop = float(measured["error"].iloc[0] - measured["error"].iloc[1])
     for p in law.free:
@@ -1503,7 +1505,8 @@ def _judge(fit: ScalingFit, data: _Data) -> None:
             reason = reason[0].lower() + reason[1:]
         span = f"over {_fmt(n_min)} to {_fmt(n_max)}"
         misfit = "lack-of-fit" in reason
-        lead = "The scaling law does not describe these runs" if misfit else "The scaling fit is not identifiable from these sizes"
+        lead = ("The scaling law does not describe these runs" if misfit
+                else "The scaling fit is not identifiable from these sizes")
         state = "does not describe these runs" if misfit else "is not identifiable from these sizes"
         change = f"change of the error per doubling of n: {b:+.3g}"
         fix = f" {fit.suggestions[0]}" if fit.suggestions else ""

@@ -27,6 +27,14 @@ CONFIG = ["condition", "source", "n_synthetic"]
 def config_label(condition: str, source: str, n_synthetic: int) -> str:
     """How a synthetic configuration is named in tables and figures.
 
+    Args:
+        condition: e.g. ``"pretrain"``; real-only conditions are named by the condition alone.
+        source: the synthetic configuration's name from the spec.
+        n_synthetic: number of synthetic images.
+
+    Returns:
+        ``"<condition> <source> (<n with thousands separators>)"``.
+
     Example:
         >>> config_label("pretrain", "fonts-all", 20000)
         'pretrain fonts-all (20,000)'

@@ -64,6 +64,12 @@ def _save(fig: Figure, path: Path, *, tight: bool = False) -> Path:
 def colours(labels: list[str]) -> dict[str, str]:
     """A stable colour per label (sorted order, palette cycled).
 
+    Args:
+        labels: configuration names (duplicates allowed).
+
+    Returns:
+        label -> hex colour; the same labels always get the same colours.
+
     Example:
         >>> colours(["b", "a"])["a"]
         '#0072B2'

@@ -132,7 +132,12 @@ def fmt_p(p: float) -> str:
 
 
 def fmt_seeds(n: int) -> str:
-    """ "3 seeds" / "1 seed". """
+    """How many seeds back a number.
+
+    Example:
+        >>> fmt_seeds(3), fmt_seeds(1)
+        ('3 seeds', '1 seed')
+    """
     return f"{int(n)} seed{'s' if int(n) != 1 else ''}"
 
 
@@ -157,7 +162,20 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, numer
 
 
 def figure_html(path: Path, alt: str, caption: str | None = None) -> str:
-    """A figure referenced by file name (the builder inlines it)."""
+    """A figure referenced by its file name; ``build_report`` inlines it as a data URI.
+
+    Args:
+        path: the PNG a section wrote into ``ctx.figures_dir``.
+        alt: text for screen readers and when images are off.
+        caption: optional caption under the figure.
+
+    Returns:
+        An HTML ``<figure>`` fragment.
+
+    Example:
+        >>> figure_html(Path("figs/curve.png"), "curve")
+        '<figure><img src="curve.png" alt="curve"></figure>'
+    """
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return f'<figure><img src="{html.escape(Path(path).name)}" alt="{html.escape(alt)}">{cap}</figure>'
 
@@ -170,6 +188,12 @@ def json_safe(obj: Any) -> Any:
 
     Image arrays and ImageSet-like values become their shape, since summary.json holds
     numbers, not pixels. Anything else unknown is a bug and raises ``TypeError``.
+
+    Args:
+        obj: a section summary, meta, or any nesting of dicts, lists, tables and numbers.
+
+    Returns:
+        The same structure made of JSON types only.
 
     Example:
         >>> json_safe({"a": np.float64("nan"), "b": (np.int64(2), Path("x"))})

@@ -186,7 +186,8 @@ def plot_effective_data(table: pd.DataFrame, path: str | Path, *, title: str | N
         shift = 1.0 + 0.04 * (i - (n_groups - 1) / 2)
         x = rows["n_real"].to_numpy(dtype=float) * shift
         ok = rows["identifiable"].to_numpy(dtype=bool)
-        label = "all" if key is None else ", ".join(f"{c}={v}" for c, v in zip(by, key if isinstance(key, tuple) else (key,)))
+        parts = key if isinstance(key, tuple) else (key,)
+        label = "all" if key is None else ", ".join(f"{c}={v}" for c, v in zip(by, parts))
         y, lo, hi = (rows[c].to_numpy(dtype=float) for c in ("d_t", "d_t_lo", "d_t_hi"))
         yerr = np.vstack([np.where(np.isfinite(lo), y - lo, 0), np.where(np.isfinite(hi), hi - y, 0)])
         ax.errorbar(x[ok], y[ok], yerr=yerr[:, ok], fmt="o-", ms=4.5, color=col, capsize=2, lw=1.1, label=label)

@@ -96,16 +96,16 @@ class RenderDigitsConfig(SourceConfig):
         (3.5, 5.5),
         description="pen width in px at 32x32 (pen), or px added to the outline's thickness (font); uniform range",
     )
-    slant: tuple[float, float] = Field((-15.0, 10.0), description="slant in degrees, positive leans right; uniform range")
-    rotation: tuple[float, float] = Field((-8.0, 8.0), description="rotation in degrees, positive anticlockwise; uniform range")
-    aspect: tuple[float, float] = Field((0.8, 1.3), description="horizontal stretch before normalisation; uniform range")
+    slant: tuple[float, float] = Field((-15.0, 10.0), description="slant in degrees, positive leans right; uniform")
+    rotation: tuple[float, float] = Field((-8.0, 8.0), description="rotation in degrees, positive turns left; uniform")
+    aspect: tuple[float, float] = Field((0.8, 1.3), description="horizontal stretch before normalisation; uniform")
     elastic_alpha: float = Field(3.0, ge=0, le=8, description="elastic distortion: RMS displacement in px (0 = off)")
     elastic_sigma: float = Field(
         12.0, gt=0, le=32, description="elastic distortion: smoothness, px between the random lattice's nodes"
     )
     box_height: float = Field(32.0, gt=4, le=32, description="size normalisation: ink box height in px")
-    box_width: float = Field(22.0, gt=4, le=32, description="size normalisation: ink boxes wider than this are squeezed")
-    scale: tuple[float, float] = Field((1.0, 1.0), description="size jitter after normalisation, times the box; uniform range")
+    box_width: float = Field(22.0, gt=4, le=32, description="size normalisation: wider ink boxes are squeezed to this")
+    scale: tuple[float, float] = Field((1.0, 1.0), description="size jitter after normalisation (x box); uniform")
     shift: tuple[float, float] = Field((-1.0, 1.0), description="position jitter in px, each axis; uniform range")
     ink_fraction: tuple[float, float] | None = Field(
         (0.25, 0.36),
@@ -269,7 +269,8 @@ HAND_TEMPLATES: dict[int, list[list[list[tuple[float, float]]]]] = {
         [[(0.05, 0), (0.9, 0), (0.6, 0.45), (0.55, 1)], [(0.25, 0.5), (0.9, 0.5)]],
     ],
     8: [
-        [[(0.5, 0.48), (0.15, 0.2), (0.5, 0), (0.85, 0.2), (0.5, 0.48), (0.1, 0.75), (0.5, 1), (0.9, 0.75), (0.5, 0.48)]],
+        [[(0.5, 0.48), (0.15, 0.2), (0.5, 0), (0.85, 0.2), (0.5, 0.48), (0.1, 0.75), (0.5, 1), (0.9, 0.75),
+          (0.5, 0.48)]],
         [[(0.8, 0.1), (0.5, 0), (0.2, 0.2), (0.8, 0.7), (0.5, 1), (0.2, 0.7), (0.8, 0.25), (0.8, 0.1)]],
     ],
     9: [
@@ -290,7 +291,8 @@ def _spline(points: list[tuple[float, float]], per_segment: int = 24) -> np.ndar
     parts = []
     for i in range(1, len(p) - 2):
         p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
-        parts.append(0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3))
+        cubic = (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+        parts.append(0.5 * (2 * p1 + (p2 - p0) * t + cubic))
     return np.concatenate(parts + [p[-2:-1]])
 
 
@@ -492,7 +494,8 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
 
     g = np.where(by_hand, hand_start[digits] + variant, font * 10 + digits)
     pts = points.numpy()[g].astype(np.float64)  # (B, P, 2)
-    z = np.stack([m[:, None, 0, 0] * pts[..., 0] + m[:, None, 0, 1] * pts[..., 1], m[:, None, 1, 0] * pts[..., 0] + m[:, None, 1, 1] * pts[..., 1]], -1)
+    px, py = pts[..., 0], pts[..., 1]
+    z = np.stack([m[:, None, 0, 0] * px + m[:, None, 0, 1] * py, m[:, None, 1, 0] * px + m[:, None, 1, 1] * py], -1)
     if elastic:
         grid = torch.from_numpy((z / reach).astype(np.float32)).unsqueeze(2)  # (B, P, 1, 2)
         lat = torch.from_numpy(lattice.transpose(0, 3, 1, 2).astype(np.float32))  # (B, 2, y, x)
@@ -572,7 +575,9 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     factor = np.tile([_TEX / atlas_w, _TEX / atlas_h], size)
     offset = np.stack([(2 * tile_c + 1) * _TEX / atlas_w - 1, (2 * tile_r + 1) * _TEX / atlas_h - 1], 1)
     grid = grid * tensor(factor) + tensor(np.tile(offset, size)[:, None, :])
-    dist = F.grid_sample(atlas, grid.view(1, b * size, size, 2), mode="bilinear", padding_mode="border", align_corners=False)
+    dist = F.grid_sample(
+        atlas, grid.view(1, b * size, size, 2), mode="bilinear", padding_mode="border", align_corners=False
+    )
     dist = dist.view(b, size, size)
 
     lim = tensor(limit).view(b, 1, 1)
@@ -646,7 +651,7 @@ def render_digits(
     return out, labels
 
 
-@SOURCES.register("render-digits", doc="digits rendered from matplotlib's fonts, distorted and reduced to 8x8 as the real ones")
+@SOURCES.register("render-digits", doc="digits drawn from fonts and handwriting templates, reduced to 8x8 like digits")
 class RenderDigits:
     """Digits rendered from fonts at 32x32 and reduced to 8x8 ink counts, like scikit-learn's digits.
 
