@@ -161,7 +161,8 @@ class RenderDigitsConfig(SourceConfig):
     def _check_box(self) -> "RenderDigitsConfig":
         if self.ink_fraction is not None:
             # a knob that silently does nothing would make a study compare identical data
-            idle = sorted({"stroke_width", "ink_threshold"} & self.model_fields_set)
+            fields = type(self).model_fields
+            idle = [k for k in ("stroke_width", "ink_threshold") if getattr(self, k) != fields[k].default]
             if idle:
                 verb = "applies" if len(idle) == 1 else "apply"
                 raise ValueError(
@@ -171,7 +172,7 @@ class RenderDigitsConfig(SourceConfig):
         if self.box_width > self.box_height * 2:
             raise ValueError(f"box_width ({self.box_width}) must be at most twice box_height ({self.box_height})")
         smallest = self.box_height * self.scale[0]
-        if self.stroke_style == "pen" and self.stroke_width[1] >= smallest / 2:
+        if self.stroke_width[1] >= smallest / 2:
             raise ValueError(
                 f"stroke_width up to {self.stroke_width[1]} px leaves no room for a digit in a box "
                 f"{smallest:.1f} px tall (box_height x scale); keep it below {smallest / 2:.1f}"
