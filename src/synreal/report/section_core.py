@@ -158,12 +158,22 @@ def substitution_section(ctx: ReportContext) -> Section | None:
         order = {"bracketed": 0, "at-least": 0, "not-reached": 1, "too-few-seeds": 2}
         sub = sub.assign(_o=sub["status"].map(order), _r=-sub["replaces_lo"].fillna(-1)).sort_values(
             ["_o", "_r", "condition", "source", "n_synthetic"]).drop(columns=["_o", "_r"]).reset_index(drop=True)
+        # a configuration run at one real fraction only (a scaling grid) cannot bracket f*:
+        # it belongs to the Scaling section, not to a "does not reach" sentence
+        n_fr = tests.groupby(CONFIG)["real_fraction"].nunique()
+        single = [k for k, v in n_fr.items() if v < 2]
+        if single:
+            keep = ~sub.set_index(CONFIG).index.isin(single)
+            sub = sub[keep].reset_index(drop=True)
         sentences = []
         for _, row in sub.iterrows():
             cell = tests[(tests["condition"] == row["condition"]) & (tests["source"] == row["source"])
                          & (tests["n_synthetic"] == row["n_synthetic"]) & (tests["n_seeds"] >= 2)]
             last = cell.sort_values("real_fraction").iloc[-1] if len(cell) else None
             sentences.append(_substitution_sentence(row, last, metric, ctx.level, tol))
+        if single:
+            sentences.append(f"{len(single)} configuration(s) ran at a single real fraction (a scaling grid), which "
+                             "cannot bracket how much real data they replace; the Scaling section analyses them.")
         sec.headlines.extend(sentences[:MAX_HEADLINES])
         if len(sentences) > MAX_HEADLINES:
             sec.headlines.append(f"{len(sentences) - MAX_HEADLINES} further configuration(s) are assessed in the "
@@ -247,11 +257,23 @@ def _span(fs: list[float]) -> str:
     return f"{fmt_pct(fs[0])} real" if len(fs) == 1 else f"{fmt_pct(fs[0])} to {fmt_pct(fs[-1])} real"
 
 
+def _full_grid(results: pd.DataFrame) -> pd.DataFrame:
+    """Drop pretrain/mix configurations run at a single real fraction (scaling grids) when others
+    cover several fractions, so the ranking compares configurations over the same fractions."""
+    syn = results[results["condition"].isin(SUBSTITUTE_CONDITIONS)]
+    n_fr = syn.groupby(CONFIG)["real_fraction"].nunique()
+    if n_fr.empty or n_fr.max() < 2:
+        return results
+    single = set(n_fr[n_fr < 2].index)
+    keys = list(zip(results["condition"], results["source"], results["n_synthetic"]))
+    return results[[k not in single for k in keys]]
+
+
 @section("flexibility", order=20)
 def flexibility_section(ctx: ReportContext) -> Section | None:
     """Ranking of synthetic configurations with intervals and Holm-corrected paired tests."""
     metric, higher, _ = _settings(ctx)
-    rk = rank_configurations(ctx.results, metric=metric, higher_is_better=higher, level=ctx.level)
+    rk = rank_configurations(_full_grid(ctx.results), metric=metric, higher_is_better=higher, level=ctx.level)
     if rk.by_fraction.empty:
         return None
     sec = Section("flexibility", "Flexibility: which synthetic configuration helps most")

@@ -204,7 +204,8 @@ class Mix(Condition):
                     cfg = _base(ctx, self.name, seed, f, ctx.training.mix)
                     cfg.update(in_shape=list(ctx.in_shape), n_synthetic=n, source=ctx.sources[source])
                     cfg["augment"] = ctx.augmentation.model_dump(mode="json") if entry.augment else None
-                    jobs.append(_run(ctx, cfg, _labels(self.name, source, n, f, _n_real(ctx, f), seed)))
+                    label = "mix+aug" if entry.augment else self.name
+                    jobs.append(_run(ctx, cfg, _labels(label, source, n, f, _n_real(ctx, f), seed)))
         return jobs
 
     def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:

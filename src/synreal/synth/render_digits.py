@@ -315,7 +315,7 @@ def _hand_bitmap(digit: int, variant: int, width: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=2048)
-def glyph_field(font: str, digit: int, style: str, variant: int = 0) -> tuple[np.ndarray, np.ndarray, float, float]:
+def glyph_field(font: str, digit: int, style: str, variant: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The distance field and key points of one glyph, in glyph units (ink box height 2, centred).
 
     Args:
@@ -327,14 +327,11 @@ def glyph_field(font: str, digit: int, style: str, variant: int = 0) -> tuple[np
     Returns:
         field: float32 (_TEX, _TEX) over [-_REACH, _REACH]^2, x to the right, y down.
         points: float32 (_MAX_POINTS, 2) of (x, y) on the skeleton or outline, for boxes.
-        growth: ink area gained per glyph unit of stroke radius (twice the skeleton's length
-            for a pen, the outline's length for a font), in glyph units.
-        area: the ink area at radius 0 (0 for a pen, the glyph's own area for a font).
 
     Example:
-        >>> f, p, growth, area = glyph_field("DejaVuSans", 1, "pen")
-        >>> f.shape, p.shape, area
-        ((64, 64), (64, 2), 0.0)
+        >>> field, points = glyph_field("DejaVuSans", 1, "pen")
+        >>> field.shape, points.shape, bool(field.min() < 0.05)
+        ((64, 64), (64, 2), True)
     """
     from scipy import ndimage
     from scipy.spatial import cKDTree
@@ -372,27 +369,25 @@ def glyph_field(font: str, digit: int, style: str, variant: int = 0) -> tuple[np
     field = dist / unit
     r, c = np.nonzero(line)
     pts = np.stack([(c - cx) / unit, (r - cy) / unit], 1)
-    if style == "pen":
-        growth, area = 2.0 * len(r) / unit, 0.0
-    else:
-        growth, area = len(r) / unit, float(ink.sum()) / unit**2
     field = field.astype(np.float32)
     pts = _hull_and_sample(pts).astype(np.float32)
     field.setflags(write=False)  # cached: shared by every caller
     pts.setflags(write=False)
-    return field, pts, growth, area
+    return field, pts
 
 
 # glyph fields are tiled into one atlas this many tiles wide, so that a single grid_sample
 # reads every image's glyph without copying a texture per image
 _ATLAS_COLS = 16
+# stroke radii (glyph units) at which each glyph's ink area is tabulated
+_INK_RADII = np.linspace(0.0, 0.8, 81)
 
 
 @lru_cache(maxsize=16)
 def _glyph_table(fonts: tuple[str, ...], style: str):
     """Every glyph a config can draw, tiled into one atlas.
 
-    Returns the atlas (1, 1, H, W), points (G, P, 2), growth (G,) and area (G,), where glyph
+    Returns the atlas (1, 1, H, W), points (G, P, 2) and ink curves (G, R), where glyph
     ``font * 10 + digit`` is a font's and the handwriting templates follow: digit d's
     variants start at ``hand_start[d]`` and number ``hand_count[d]``.
     """
@@ -411,9 +406,12 @@ def _glyph_table(fonts: tuple[str, ...], style: str):
         r, c = divmod(i, _ATLAS_COLS)
         atlas[r * _TEX : (r + 1) * _TEX, c * _TEX : (c + 1) * _TEX] = field
     points = torch.from_numpy(np.stack([p[1] for p in pairs]))
-    growth = np.array([p[2] for p in pairs], np.float64)
-    area = np.array([p[3] for p in pairs], np.float64)
-    return torch.from_numpy(atlas)[None, None], points, growth, area, hand_start, hand_count
+    # the ink area (glyph units^2) of {field <= r} for r on _INK_RADII: exact for affine maps
+    # (area scales by the determinant), so stroke-width normalisation can aim well
+    fields = np.stack([p[0] for p in pairs]).reshape(len(pairs), -1)
+    texel_area = (2 * _REACH / _TEX) ** 2
+    curves = np.stack([(fields <= r).sum(1) * texel_area for r in _INK_RADII], 1)
+    return torch.from_numpy(atlas)[None, None], points, curves, hand_start, hand_count
 
 
 _KEYS_A = -0.75  # the cubic convolution kernel that torch's bicubic grid_sample uses
@@ -445,6 +443,15 @@ def _cubic_matrix(u: np.ndarray, nodes: int) -> np.ndarray:
 # --------------------------------------------------------------------------- rendering
 
 
+def _ink_area(curves: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Ink area at ``radius`` (B,) or (B, m) glyph units, linear in each glyph's curve (B, R)."""
+    pos = np.clip(radius / _INK_RADII[1], 0, len(_INK_RADII) - 1.001)
+    i = pos.astype(np.int64)
+    frac = pos - i
+    rows = np.arange(len(curves)).reshape((-1,) + (1,) * (radius.ndim - 1))
+    return curves[rows, i] * (1 - frac) + curves[rows, i + 1] * frac
+
+
 def _labels(n: int, n_classes: int, rng: np.random.Generator) -> np.ndarray:
     """Balanced class indices in random order; the n % k extra go to seeded random classes."""
     counts = np.full(n_classes, n // n_classes)
@@ -463,7 +470,7 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     import torch
     import torch.nn.functional as F
 
-    atlas, points, growth, area, hand_start, hand_count = _glyph_table(cfg.font_names(), cfg.stroke_style)
+    atlas, points, curves, hand_start, hand_count = _glyph_table(cfg.font_names(), cfg.stroke_style)
     b = len(digits)
     k = size / 32.0
 
@@ -522,14 +529,14 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     if ink_target is None:
         radius = (width / 2 * k + 0.5 - cfg.ink_threshold).clip(0)
     else:
-        # stroke-width normalisation: the radius whose ink area hits the target, estimated
-        # from the glyph's length and area (refined on the bitmap below). A thicker stroke
-        # leaves less room in the box, so the ink is not monotone in the radius: take the
-        # smallest radius on a grid that reaches the target, else the one giving most ink
-        grid_r = np.linspace(0.25 * k, tall / 4, 48, axis=1)  # (B, 48)
+        # stroke-width normalisation: the radius whose ink hits the target, from the glyph's
+        # tabulated ink curve (refined on the bitmap below). A thicker stroke leaves less room
+        # in the box, so the ink is not monotone in the radius: take the smallest radius on a
+        # grid that reaches the target, else the one giving most ink
+        grid_r = np.linspace(0.25 * k, tall / 4, 48, axis=1)  # (B, 48) px
         fx, fy = fit(grid_r)
         unit2 = fx * fy * aspect[:, None]
-        ink = area[g][:, None] * unit2 + growth[g][:, None] * grid_r * np.sqrt(unit2)
+        ink = _ink_area(curves[g], grid_r / np.sqrt(unit2)) * unit2
         reached = ink >= ink_target[:, None]
         first = np.where(reached.any(1), reached.argmax(1), ink.argmax(1))
         radius = grid_r[np.arange(b), first]
@@ -583,12 +590,18 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
 
     lim = tensor(limit).view(b, 1, 1)
     if ink_target is not None:
-        # two Newton steps on the bitmap's own ink count; d(ink)/d(limit) = growth * px_per_unit^2
-        slope = tensor(growth[g] * px_per_unit**2).view(b, 1, 1)
+        # two Newton steps on the bitmap's own ink count (the elastic map and the pixel grid
+        # move it off the estimate); the slope is the ink curve's, in px per glyph unit
+        step = _INK_RADII[1]
+        curve = curves[g]
+        slope_units = (_ink_area(curve, limit + step) - _ink_area(curve, np.maximum(limit - step, 0))) / (
+            limit + step - np.maximum(limit - step, 0)
+        )
+        slope = tensor(np.maximum(slope_units, 1e-3) * px_per_unit**2).view(b, 1, 1)
         want = tensor(ink_target).view(b, 1, 1)
         for _ in range(2):
             have = (dist <= lim).view(b, -1).sum(1).view(b, 1, 1)
-            # steps bounded to halving or doubling: the slope is only an estimate
+            # steps bounded to halving or doubling: the slope is only local
             lim = torch.minimum(torch.maximum(lim + (want - have) / slope, lim / 2), lim * 2)
     return dist <= lim
 
