@@ -254,7 +254,10 @@ def _execute(todo: list[Job], done: set[str], ex: Any, store: RunStore, fp: str,
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("training", total=len(todo))
         while pending or running:
-            ready = [j for j in pending.values() if all(d in finished for d in j.deps)]
+            # artifacts first, the generator (the longest) before pre-trainings: runs wait on them,
+            # so they set the critical path
+            ready = sorted((j for j in pending.values() if all(d in finished for d in j.deps)),
+                           key=lambda j: (j.kind == "run", j.kind != "generator"))
             slots = max(0, 2 * ex.workers - len(running))
             for job in ready[:slots]:
                 if max_jobs is not None and executed + len(running) >= max_jobs:
