@@ -364,6 +364,36 @@ def _page(meta: dict[str, Any], head: str, sections: list[Section], figures_dir:
             f"{head}{findings}{nav}{body}</main></body></html>\n")
 
 
+_CTX: ReportContext | None = None
+
+
+def _one_section(name: str) -> Section | None:
+    """Compute one section on the context inherited from the parent (fork)."""
+    assert _CTX is not None
+    return SECTIONS.get(name)(_CTX)
+
+
+def _run_sections(names: list[str], ctx: ReportContext) -> list[Section | None]:
+    """Sections are independent (each writes its own figures): compute them on every core.
+
+    Results come back in ``names`` order, so the report is the same as a serial build.
+    """
+    global _CTX
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(names), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [SECTIONS.get(n)(ctx) for n in names]
+    _CTX = ctx
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_one_section, names))
+    finally:
+        _CTX = None
+
+
 def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, level: float = 0.95) -> ReportPaths:
     """Write report.html, summary.json, results.csv and figures/*.png for one study.
 
@@ -406,11 +436,8 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
         old.unlink()
     _load_sections()
     ctx = ReportContext(results=results.copy(), meta=dict(meta), figures_dir=figures_dir, level=level)
-    done: list[Section] = []
-    for name in sorted(SECTIONS.names(), key=lambda n: (ORDER.get(n, 1000), n)):
-        sec = SECTIONS.get(name)(ctx)
-        if sec is not None:
-            done.append(sec)
+    names = sorted(SECTIONS.names(), key=lambda n: (ORDER.get(n, 1000), n))
+    done = [sec for sec in _run_sections(names, ctx) if sec is not None]
     page = _page(meta, _header(meta, results, metric, level), done, figures_dir)
     bad = _EXTERNAL.search(page)
     if bad:
