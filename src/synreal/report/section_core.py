@@ -161,7 +161,7 @@ def substitution_section(ctx: ReportContext) -> Section | None:
         # a configuration run at one real fraction only (a scaling grid) cannot bracket f*:
         # it belongs to the Scaling section, not to a "does not reach" sentence
         n_fr = tests.groupby(CONFIG)["real_fraction"].nunique()
-        single = [k for k, v in n_fr.items() if v < 2]
+        single = [k for k, v in n_fr.items() if v < min(3, n_fr.max())]
         if single:
             keep = ~sub.set_index(CONFIG).index.isin(single)
             sub = sub[keep].reset_index(drop=True)
@@ -172,8 +172,8 @@ def substitution_section(ctx: ReportContext) -> Section | None:
             last = cell.sort_values("real_fraction").iloc[-1] if len(cell) else None
             sentences.append(_substitution_sentence(row, last, metric, ctx.level, tol))
         if single:
-            sentences.append(f"{len(single)} configuration(s) ran at a single real fraction (a scaling grid), which "
-                             "cannot bracket how much real data they replace; the Scaling section analyses them.")
+            sentences.append(f"{len(single)} configuration(s) ran at only one or two real fractions (a scaling grid), "
+                             "which cannot bracket how much real data they replace; the Scaling section analyses them.")
         sec.headlines.extend(sentences[:MAX_HEADLINES])
         if len(sentences) > MAX_HEADLINES:
             sec.headlines.append(f"{len(sentences) - MAX_HEADLINES} further configuration(s) are assessed in the "
@@ -258,13 +258,13 @@ def _span(fs: list[float]) -> str:
 
 
 def _full_grid(results: pd.DataFrame) -> pd.DataFrame:
-    """Drop pretrain/mix configurations run at a single real fraction (scaling grids) when others
-    cover several fractions, so the ranking compares configurations over the same fractions."""
+    """Drop pretrain/mix configurations run at fewer than 3 real fractions (scaling grids) when others
+    cover more, so the ranking compares configurations over the same fractions."""
     syn = results[results["condition"].isin(SUBSTITUTE_CONDITIONS)]
     n_fr = syn.groupby(CONFIG)["real_fraction"].nunique()
-    if n_fr.empty or n_fr.max() < 2:
+    if n_fr.empty or n_fr.max() < 3:
         return results
-    single = set(n_fr[n_fr < 2].index)
+    single = set(n_fr[n_fr < 3].index)
     keys = list(zip(results["condition"], results["source"], results["n_synthetic"]))
     return results[[k not in single for k in keys]]
 
