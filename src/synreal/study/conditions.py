@@ -72,6 +72,13 @@ def _make_model(cfg: dict[str, Any]) -> torch.nn.Module:
     return cls.build(cls.Config.model_validate(cfg["learner"]["params"]), tuple(cfg["in_shape"]), len(cfg["classes"]))
 
 
+def _pretrained(cfg: dict[str, Any], artifacts: Path) -> torch.nn.Module:
+    """The learner with the weights of the pre-training checkpoint this run depends on."""
+    model = _make_model(cfg)
+    model.load_state_dict(torch.load(artifacts / f"pretrain-{cfg['pretrain']}.pt", map_location="cpu", weights_only=True))
+    return model
+
+
 def _finish(model: torch.nn.Module, cfg: dict[str, Any], t0: float, stats: list[Any]) -> dict[str, Any]:
     test = ws.real_test(canonical(cfg["data"]))
     metrics = evaluate(model, test)
@@ -182,9 +189,7 @@ class Pretrain(Condition):
     def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         cfg = job.config
-        model = _make_model(cfg)
-        state = torch.load(artifacts / f"pretrain-{cfg['pretrain']}.pt", map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
+        model = _pretrained(cfg, artifacts)
         data = ws.real_train_subset(canonical(cfg["data"]), cfg["real_fraction"], cfg["seed"])
         st = train(model, data, TrainConfig.model_validate(cfg["train"]), cfg["seed"])
         return _finish(model, cfg, t0, [st])
@@ -238,8 +243,7 @@ class SyntheticOnly(Condition):
     def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         cfg = job.config
-        model = _make_model(cfg)
-        model.load_state_dict(torch.load(artifacts / f"pretrain-{cfg['pretrain']}.pt", map_location="cpu", weights_only=True))
+        model = _pretrained(cfg, artifacts)
         return _finish(model, cfg, t0, [])
 
 
