@@ -87,7 +87,7 @@ def glyph_bitmap(name: str, digit: int, size: int = 96) -> np.ndarray:
         A read-only bool array (H, W); all False when the font has no ink for the digit.
 
     Example:
-        >>> glyph_bitmap("DejaVuSans", 8).any()
+        >>> bool(glyph_bitmap("DejaVuSans", 8).any())
         True
     """
     from PIL import Image, ImageDraw, ImageFont

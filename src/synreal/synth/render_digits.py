@@ -92,9 +92,18 @@ class RenderDigitsConfig(SourceConfig):
         "font",
         description="pen: strokes of one width along the glyph's skeleton; font: the font's own outline, thickened",
     )
+    ink_fraction: tuple[float, float] | None = Field(
+        (0.25, 0.36),
+        description="stroke-width normalisation: each image's stroke is thickened or thinned until this "
+        "fraction of the 32x32 pixels is ink (uniform range; the real digits: 0.305 +- 0.034); "
+        "null draws stroke_width instead",
+    )
     stroke_width: tuple[float, float] = Field(
         (3.5, 5.5),
         description="pen width in px at 32x32 (pen), or px added to the outline's thickness (font); uniform range",
+    )
+    ink_threshold: float = Field(
+        0.5, gt=0, lt=1, description="a pixel is ink when the stroke covers this much of it (when ink_fraction is null)"
     )
     slant: tuple[float, float] = Field((-15.0, 10.0), description="slant in degrees, positive leans right; uniform")
     rotation: tuple[float, float] = Field((-8.0, 8.0), description="rotation in degrees, positive turns left; uniform")
@@ -107,15 +116,6 @@ class RenderDigitsConfig(SourceConfig):
     box_width: float = Field(22.0, gt=4, le=32, description="size normalisation: wider ink boxes are squeezed to this")
     scale: tuple[float, float] = Field((1.0, 1.0), description="size jitter after normalisation (x box); uniform")
     shift: tuple[float, float] = Field((-1.0, 1.0), description="position jitter in px, each axis; uniform range")
-    ink_fraction: tuple[float, float] | None = Field(
-        (0.25, 0.36),
-        description="stroke-width normalisation: each image's stroke is thickened or thinned until this "
-        "fraction of the 32x32 pixels is ink (uniform range; the real digits: 0.305 +- 0.034); "
-        "null draws stroke_width instead",
-    )
-    ink_threshold: float = Field(
-        0.5, gt=0, lt=1, description="a pixel is ink when the stroke covers this much of it (when ink_fraction is null)"
-    )
 
     _check_stroke = field_validator("stroke_width")(_range(0.0))
     _check_slant = field_validator("slant")(_range(-60.0, 60.0))
@@ -124,6 +124,18 @@ class RenderDigitsConfig(SourceConfig):
     _check_scale = field_validator("scale")(_range(0.0, 1.0, strict_low=True))
     _check_shift = field_validator("shift")(_range(-16.0, 16.0))
     _check_ink = field_validator("ink_fraction")(_range(0.02, 0.6, strict_low=True))
+
+    @field_validator("stroke_width", "ink_threshold")
+    @classmethod
+    def _only_without_ink_fraction(cls, v: object, info) -> object:
+        # a knob that silently does nothing would make a study compare identical data
+        ink = info.data.get("ink_fraction")
+        if ink is not None and v != cls.model_fields[info.field_name].default:
+            raise ValueError(
+                f"{info.field_name} only applies when ink_fraction is null; ink_fraction {list(ink)} "
+                "sets each stroke's width from the ink it must cover"
+            )
+        return v
 
     @field_validator("fonts", mode="before")
     @classmethod
@@ -159,16 +171,6 @@ class RenderDigitsConfig(SourceConfig):
 
     @model_validator(mode="after")
     def _check_box(self) -> "RenderDigitsConfig":
-        if self.ink_fraction is not None:
-            # a knob that silently does nothing would make a study compare identical data
-            fields = type(self).model_fields
-            idle = [k for k in ("stroke_width", "ink_threshold") if getattr(self, k) != fields[k].default]
-            if idle:
-                verb = "applies" if len(idle) == 1 else "apply"
-                raise ValueError(
-                    f"{' and '.join(idle)} only {verb} when ink_fraction is null; ink_fraction "
-                    f"{list(self.ink_fraction)} sets each stroke's width from the ink it must cover"
-                )
         if self.box_width > self.box_height * 2:
             raise ValueError(f"box_width ({self.box_width}) must be at most twice box_height ({self.box_height})")
         smallest = self.box_height * self.scale[0]
@@ -417,27 +419,36 @@ def _glyph_table(fonts: tuple[str, ...], style: str):
 _KEYS_A = -0.75  # the cubic convolution kernel that torch's bicubic grid_sample uses
 
 
+def _cubic_matrix(u, nodes: int):
+    """Dense bicubic weights (B, S, nodes + 2) at lattice positions ``u``, a torch tensor (B, S).
+
+    The weights address the lattice padded by one replicated node on each side, which is
+    what grid_sample's border padding does to taps beyond the edge; positions beyond the
+    lattice are clamped to it, as grid_sample does too.
+    """
+    import torch
+
+    a = _KEYS_A
+    u = u.clamp(0, nodes - 1 - 1e-4)
+    i0 = u.floor()
+    t = u - i0
+    s = 1 - t
+    near = [((a + 2) * d - (a + 3)) * d * d + 1 for d in (t, s)]  # taps at distance t and 1 - t
+    far = [((a * d - 5 * a) * d + 8 * a) * d - 4 * a for d in (1 + t, 1 + s)]  # at 1 + t and 2 - t
+    weights = torch.stack([far[0], near[0], near[1], far[1]], -1)
+    taps = i0.long().unsqueeze(-1) + torch.arange(4)
+    return torch.zeros(u.shape + (nodes + 2,), dtype=u.dtype).scatter_(-1, taps, weights)
+
+
 @lru_cache(maxsize=1)
 def _bicubic_rms() -> float:
     """RMS of a bicubically interpolated 2-D field of unit-variance i.i.d. lattice values."""
-    t = (np.arange(1000) + 0.5) / 1000
-    w = _cubic_matrix(t[None] + 2, 5)[0]  # 1-D weights of positions inside a 5-node lattice
-    per_axis = (w**2).sum(1).mean()
+    import torch
+
+    t = (torch.arange(1000, dtype=torch.float64) + 0.5) / 1000
+    w = _cubic_matrix(t[None] + 2, 6)[0]  # 1-D weights of positions well inside a lattice
+    per_axis = (w**2).sum(1).mean().item()
     return float(per_axis)  # the 2-D variance is per_axis**2, its square root per_axis
-
-
-def _cubic_matrix(u: np.ndarray, nodes: int) -> np.ndarray:
-    """Dense bicubic weights (B, S, nodes + 2) at lattice positions ``u`` (B, S).
-
-    The weights address the lattice padded by one replicated node on each side, which is
-    what grid_sample's border padding does to taps beyond the edge.
-    """
-    d = np.abs(u.clip(0, nodes - 1)[..., None] + 1 - np.arange(nodes + 2))
-    a = _KEYS_A
-    d2 = d * d
-    near = ((a + 2) * d - (a + 3)) * d2 + 1
-    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-    return np.where(d <= 1, near, np.where(d < 2, far, 0.0))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -474,6 +485,9 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     b = len(digits)
     k = size / 32.0
 
+    def tensor(v: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(v, np.float32))
+
     # every random draw, in a fixed order, from this chunk's generator
     font = rng.integers(0, n_fonts, b)
     by_hand = rng.random(b) < cfg.hand_share
@@ -503,13 +517,21 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     g = np.where(by_hand, hand_start[digits] + variant, font * 10 + digits)
     pts = points.numpy()[g].astype(np.float64)  # (B, P, 2)
     px, py = pts[..., 0], pts[..., 1]
-    z = np.stack([m[:, None, 0, 0] * px + m[:, None, 0, 1] * py, m[:, None, 1, 0] * px + m[:, None, 1, 1] * py], -1)
+    z = np.stack([m[:, None, 0, 0] * px + m[:, None, 0, 1] * py, m[:, None, 1, 0] * px + m[:, None, 1, 1] * py], 1)
     if elastic:
-        grid = torch.from_numpy((z / reach).astype(np.float32)).unsqueeze(2)  # (B, P, 1, 2)
+        # pixels sample the glyph at z = y - e(y), so a glyph point z shows at the y that
+        # solves y = z + e(y): two fixed-point steps (e is smooth, |grad e| is well below 1,
+        # so the error left is a small fraction of a pixel)
         lat = torch.from_numpy(lattice.transpose(0, 3, 1, 2).astype(np.float32))  # (B, 2, y, x)
-        e = F.grid_sample(lat, grid, mode="bicubic", padding_mode="border", align_corners=True)
-        z = z + e[..., 0].numpy().transpose(0, 2, 1)
-    lo, hi = z.min(1), z.max(1)  # (B, 2)
+        zt = tensor(z.transpose(0, 2, 1) / reach).unsqueeze(2)  # (B, P, 1, 2), in lattice units
+        yt = zt
+        for _ in range(2):
+            e = F.grid_sample(lat, yt, mode="bicubic", padding_mode="border", align_corners=True)  # (B, 2, P, 1)
+            yt = zt + e.permute(0, 2, 3, 1) / reach
+        lo = yt[:, :, 0].amin(1).double().numpy() * reach  # (B, 2)
+        hi = yt[:, :, 0].amax(1).double().numpy() * reach
+    else:
+        lo, hi = z.min(2), z.max(2)
     box_w = np.maximum(hi[:, 0] - lo[:, 0], 1e-3)
     box_h = np.maximum(hi[:, 1] - lo[:, 1], 1e-3)
     mid = (lo + hi) / 2
@@ -555,22 +577,24 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     row_y = origin[:, None, 1] + pix[None, :] / cy[:, None]  # (B, S): y_y of row i
     local = minv / _REACH
     n_terms = 2 + (nodes + 2 if elastic else 0)
-    lhs = np.empty((b, size, n_terms))
-    rhs = np.empty((b, n_terms, size, 2))
+    lhs = np.empty((b, size, n_terms), np.float32)
+    rhs = np.empty((b, n_terms, size, 2), np.float32)
     lhs[:, :, 0] = 1.0
     rhs[:, 0] = local[:, None, :, 0] * col_y[..., None]  # column term M^-1 (y_x, 0)
     lhs[:, :, 1] = row_y
     rhs[:, 1] = local[:, None, :, 1]  # row term M^-1 (0, y_y), times y_y from lhs
     if elastic:
         lat = np.pad(lattice, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")  # (B, y, x, 2)
-        lat_local = np.einsum("bij,byxj->byxi", local, lat, optimize=True)
-        wx = _cubic_matrix((col_y / reach + 1) / 2 * (nodes - 1), nodes)  # (B, S, x)
-        wy = _cubic_matrix((row_y / reach + 1) / 2 * (nodes - 1), nodes)  # (B, S, y)
-        lhs[:, :, 2:] = wy
-        rhs[:, 2:] = -np.einsum("bjx,byxc->byjc", wx, lat_local, optimize=True)
-
-    def tensor(v: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(v, np.float32))
+        li = local[:, None, None]  # (B, 1, 1, 2, 2): M^-1 / reach applied to every node
+        lat_local = np.stack([li[..., i, 0] * lat[..., 0] + li[..., i, 1] * lat[..., 1] for i in (0, 1)], -1)
+        to_nodes = (nodes - 1) / (2 * reach)
+        wx = _cubic_matrix(tensor((col_y + reach) * to_nodes), nodes)  # (B, S, x)
+        wy = _cubic_matrix(tensor((row_y + reach) * to_nodes), nodes)  # (B, S, y)
+        lhs[:, :, 2:] = wy.numpy()
+        # e along x for every lattice row: (B, S, x) @ (B, x, y * 2) -> (B, S, y, 2)
+        by_x = tensor(-lat_local.transpose(0, 2, 1, 3).reshape(b, nodes + 2, (nodes + 2) * 2))
+        half = torch.bmm(wx, by_x).view(b, size, nodes + 2, 2)
+        rhs[:, 2:] = half.permute(0, 2, 1, 3).numpy()
 
     grid = torch.bmm(tensor(lhs), tensor(rhs).view(b, n_terms, size * 2))  # (B, S, S*2)
     # clamp to the tile's edge texels (far from any ink), so that bilinear reads never
@@ -673,7 +697,7 @@ class RenderDigits:
         config: the knobs (``RenderDigits.Config``); stored, used when generating.
 
     Example:
-        >>> src = RenderDigits(RenderDigits.Config(fonts=4, stroke_width=(2, 3)))
+        >>> src = RenderDigits(RenderDigits.Config(fonts=4, ink_fraction=None, stroke_width=(2, 3)))
         >>> s = src.generate(30, seed=1, classes=[str(d) for d in range(10)])
         >>> s.images.shape, s.images.dtype.name, float(s.images.max()) <= 1.0
         ((30, 1, 8, 8), 'float32', True)
