@@ -13,6 +13,7 @@ search has, after removing near-duplicates of the test set.
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -124,8 +125,9 @@ def _train_eval(cfg: dict[str, Any], data: ImageSet, t0: float) -> dict[str, Any
 class _PoolCondition(Condition):
     """Shared planning: one run per (variant, size, seed), real_fraction 0."""
 
+    @abstractmethod
     def variants(self, spec: Any, ctx: PlanContext, gen: Job | None) -> list[tuple[str, dict[str, Any], list[str], dict[str, Any]]]:
-        raise NotImplementedError
+        """(source label, config additions, dependencies, extra labels) per variant."""
 
     def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
         gen = generator_job(spec, ctx)

@@ -8,6 +8,7 @@ per (source, size, seed), trained once and reused by every real fraction.
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,16 +88,18 @@ def _finish(model: torch.nn.Module, cfg: dict[str, Any], t0: float, stats: list[
     return metrics
 
 
-class Condition:
+class Condition(ABC):
     """Base: subclasses set ``name`` and implement ``plan`` and ``execute``."""
 
     name = ""
 
+    @abstractmethod
     def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
-        raise NotImplementedError
+        """The jobs of one ``conditions:`` entry."""
 
+    @abstractmethod
     def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
-        raise NotImplementedError
+        """Train and evaluate one run; return its metrics."""
 
 
 @CONDITIONS.register("real", doc="train from scratch on a fraction f of the real training split")
