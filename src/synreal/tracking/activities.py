@@ -16,6 +16,8 @@ Times are in seconds, distances in metres, headings in radians (0 = +x, counter-
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -113,7 +115,7 @@ class ActivityConfig(BaseModel):
         return v
 
 
-class Activity:
+class Activity(ABC):
     """Base class of a group activity.
 
     Subclasses set ``Config`` (knobs with defaults) and implement ``size``, ``radius``
@@ -136,9 +138,9 @@ class Activity:
         """Rough radius of the group on the ground, for keeping groups apart."""
         return 0.5 + 0.35 * n
 
+    @abstractmethod
     def simulate(self, n: int, ctx: SimContext, rng: np.random.Generator) -> GroupMotion:
         """Trajectories of ``n`` people over the clip."""
-        raise NotImplementedError
 
 
 ACTIVITIES: Registry[type[Activity]] = Registry("activity")
