@@ -35,8 +35,8 @@ def test_noisy_gains_cover_the_truth_and_are_judged_better():
                                           extra_metrics=False, rng_seed=3))
     for baseline, truth in (("real", 0.03), ("real+aug", 0.03 - AUG)):
         rows = g[(g["condition"] == "mix") & (g["baseline"] == baseline)]
-        covered = ((rows["lo"] <= truth) & (truth <= rows["hi"])).mean()
-        assert covered >= 5 / 7  # 95% intervals: at most an occasional miss over 7 fractions
+        covered = ((rows["lower"] <= truth) & (truth <= rows["upper"])).mean()
+        assert covered >= 5 / 7  # two one-sided 95% bounds: at most an occasional miss over 7 fractions
         assert (rows["verdict"] == "better").all()
         assert (rows["n_seeds"] == 4).all()
 
@@ -49,6 +49,7 @@ def test_a_gain_that_augmentation_alone_gives_is_not_a_gain_over_real_plus_aug()
     over_real = g[(g["condition"] == "pretrain") & (g["baseline"] == "real")]
     # the same +0.01 reads as a gain over real and as nothing over real+aug
     assert (over_aug["verdict"] != "better").mean() >= 5 / 7
+    assert set(over_aug["verdict"]) <= {"cannot tell apart", "better", "worse"}
     assert (over_real["verdict"] == "better").mean() >= 5 / 7
 
 
@@ -73,3 +74,12 @@ def test_synthetic_only_and_other_conditions_are_left_out():
     other = t[t["condition"] == "mix"].assign(condition="retrieved")
     g = augmentation_gains(pd.concat([t, other], ignore_index=True))
     assert set(g["condition"]) == {"mix", "real+aug"}
+
+
+def test_verdict_words_follow_the_bounds():
+    g = augmentation_gains(simulate_study(configs=(MIX,), aug_gain=AUG, noise=0.004, seeds=(0, 1, 2),
+                                          extra_metrics=False, rng_seed=5))
+    for r in g.itertuples():
+        expected = ("better" if r.lower > 0 else "worse" if r.upper < 0 else "cannot tell apart")
+        assert r.verdict == expected
+        assert r.lower <= r.gain <= r.upper

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from synreal.analysis.ranking import rank_configurations
-from synreal.analysis.stats import holm
+from synreal.analysis.verdicts import t_bounds
 from tests.report.simulate import simulate_study
 
 
@@ -45,18 +45,30 @@ def test_planted_gap_is_significant_and_planted_tie_is_not(ranking):
     for other in (B, C):
         p = _pair(r.pairs, A, other)
         assert p["better"] == A and p["significant"]
-        assert p["lo"] <= 0.03 <= p["hi"]  # the planted gap lies in the interval
+        assert p["lower"] <= 0.03 <= p["upper"]  # the planted gap lies in the interval
+        assert p["lower"] > 0  # significant exactly when the shown (adjusted) bound excludes zero
     tie = _pair(r.pairs, B, C)
     assert not tie["significant"]
-    assert tie["lo"] <= 0 <= tie["hi"]
+    assert tie["lower"] <= 0 <= tie["upper"]
 
 
-def test_holm_is_applied_within_each_scope(ranking):
-    _, r = ranking
+def test_bounds_are_bonferroni_adjusted_within_each_scope(ranking):
+    t, r = ranking
     for _, g in r.pairs.groupby("scope"):
-        assert g["p_holm"].to_numpy() == pytest.approx(holm(g["p"].to_numpy()))
+        m = len(g)
+        assert (g["family"] == m).all()
+        assert g["bound_level"].to_numpy() == pytest.approx(1 - 0.05 / m)
         assert (g["diff"] >= 0).all()  # oriented better minus worse
+        # significant <=> the adjusted lower bound is above zero, never otherwise
+        assert (g["significant"] == (g["lower"] > 0)).all()
     assert set(r.pairs["scope"]) == {"average"} | {f"f={f:g}" for f in r.by_fraction["real_fraction"].unique()}
+    # one pair recomputed by hand: the per-seed differences at f = 0.4 and their adjusted t bounds
+    p = _pair(r.pairs, A, B, scope="f=0.4")
+    cell = t[(t["real_fraction"] == 0.4) & (t["metric"] == "accuracy")]
+    a = cell[cell["source"] == "a"].set_index("seed")["value"]
+    b = cell[cell["source"] == "b"].set_index("seed")["value"]
+    bounds = t_bounds((a - b).to_numpy(), 1 - 0.05 / p["family"])
+    assert (p["lower"], p["upper"]) == pytest.approx((bounds.lower, bounds.upper))
 
 
 def test_average_is_the_mean_of_per_seed_averages_over_shared_fractions(ranking):

@@ -38,22 +38,23 @@ def _headlines(summary: dict, section: str) -> list[str]:
 def test_headlines_state_the_planted_substitutability(built):
     _, _, page, summary = built
     sub = _headlines(summary, "substitution")
-    # pretrain fonts-all matches the reference at 30% real: 70-80% replaced; mix at 70%: 30-60%
-    assert any(s.startswith("Pre-training on 20,000 fonts-all images replaces between 70% and 80% of the real "
-                            "training data") and "3 seeds" in s for s in sub)
-    assert any("mixed with the real data replaces between 30% and 60%" in s for s in sub)
-    assert any("fonts-2-thin" in s and "does not reach the reference" in s and "one-sided 95% bound" in s
-               for s in sub)
+    # pretrain fonts-all matches the reference at 30% real: at least 70% replaced (grid 70-80%); mix at 70%:
+    # at least 30% (30-60%); fonts-2-thin is 0.03 below real-only everywhere, beyond the 0.01 tolerance
+    assert any(s.startswith("Pre-training on 20,000 fonts-all images replaces at least 70% of the real training data")
+               and "between 70% and 80%" in s and "3 seeds" in s for s in sub)
+    assert any("mixed with the real data replaces at least 30%" in s and "between 30% and 60%" in s for s in sub)
+    assert any("fonts-2-thin" in s and "is worse than real-only training even with 100%" in s for s in sub)
     findings = page.split('id="findings"')[1].split("</section>")[0]
-    assert "replaces between 70% and 80%" in findings
+    assert "replaces at least 70%" in findings
 
 
 def test_headlines_state_the_planted_ranking(built):
     _, _, _, summary = built
     flex = _headlines(summary, "flexibility")
-    assert flex[0].startswith("Of 3 synthetic configurations, pretrain fonts-all (20,000) ranks first")
+    assert flex[0].startswith("Of 3 synthetic configurations, pretrain fonts-all (20,000) has the best mean")
     assert "95% interval" in flex[0]
-    assert flex[1].startswith("It is significantly better than each of the other 2")
+    assert flex[1].startswith("It is shown better than every other configuration")
+    assert "adjusted for 3 comparisons" in flex[1]
     assert any("synthetic data alone" in s and "synthetic-only fonts-all" in s for s in flex)
     overall = summary["sections"]["flexibility"]["overall"]
     assert [r["config"] for r in overall] == ["pretrain fonts-all (20,000)", "mix fonts-all (20,000)",
@@ -63,8 +64,10 @@ def test_headlines_state_the_planted_ranking(built):
 def test_every_synthetic_gain_sits_beside_the_augmentation_baseline(built):
     _, _, page, summary = built
     aug = _headlines(summary, "augmentation")
-    assert any("over real+aug" in s and "augmentation alone gives" in s for s in aug)
+    assert any("real+aug" in s and "augmentation alone gives" in s for s in aug)
     gains = pd.DataFrame(summary["sections"]["augmentation"]["gains"])
+    assert (gains["verdict"] == np.where(gains["lower"] > 0, "better",
+                                         np.where(gains["upper"] < 0, "worse", "cannot tell apart"))).all()
     synth = gains[gains["condition"] != "real+aug"]
     # 3 configurations x 7 fractions, each against both baselines
     assert len(synth) == 3 * 7 * 2
@@ -96,12 +99,12 @@ def test_summary_round_trips_and_carries_meta(built):
     assert json.loads(json.dumps(summary)) == summary
     assert summary["seeds"] == [0, 1, 2]
     assert summary["data_fingerprint"] == "0123456789abcdef"
-    assert summary["config"]["report"]["tolerance"] == 0.0
+    assert summary["config"]["report"]["tolerance"] == 0.01
     assert {"substitution", "flexibility", "augmentation", "samples", "provenance"} <= set(summary["sections"])
     rows = {r["source"]: r for r in summary["sections"]["substitution"]["substitutability"]
             if r["condition"] == "pretrain"}
     assert (rows["fonts-all"]["replaces_lo"], rows["fonts-all"]["replaces_hi"]) == pytest.approx((0.7, 0.8))
-    assert rows["fonts-2-thin"]["status"] == "not-reached" and rows["fonts-2-thin"]["replaces_lo"] is None
+    assert rows["fonts-2-thin"]["status"] == "worse" and rows["fonts-2-thin"]["replaces_lo"] is None
     assert summary["meta"]["samples"]["real"] == {"array_shape": [12, 1, 8, 8]}
 
 

@@ -11,23 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synreal.analysis.stats import paired_differences, paired_t_test, select_metric, t_interval
+from synreal.analysis.stats import paired_differences, paired_t_test, select_metric
 from synreal.analysis.substitution import CELL, config_label
+from synreal.analysis.verdicts import Decision, Looks, sequential_verdict
 
 SYNTHETIC = ("pretrain", "mix")
 BASELINES = ("real", "real+aug")
-GAIN_COLUMNS = CELL + ["config", "baseline", "gain", "lo", "hi", "n_seeds", "p", "verdict"]
-
-
-def _verdict(lo: float, hi: float, n: int) -> str:
-    """'better', 'worse', 'no clear difference', or why no interval exists."""
-    if n < 2:
-        return "too few seeds"
-    if lo > 0:
-        return "better"
-    if hi < 0:
-        return "worse"
-    return "no clear difference"
+GAIN_COLUMNS = CELL + ["config", "baseline", "gain", "lower", "upper", "bound_level", "n_seeds", "p", "decision",
+                       "verdict"]
+VERDICT_WORDS = {Decision.ABOVE: "better", Decision.BELOW: "worse", Decision.UNDECIDED: "cannot tell apart",
+                 Decision.TOO_FEW: "too few seeds"}
 
 
 def augmentation_gains(
@@ -36,12 +29,15 @@ def augmentation_gains(
     metric: str = "accuracy",
     higher_is_better: bool = True,
     level: float = 0.95,
+    looks: Looks | None = None,
 ) -> pd.DataFrame:
     """Gains of every synthetic cell over ``real`` and over ``real+aug``, paired by seed.
 
     A gain is ``metric(cell) - metric(baseline)`` at the same real fraction and seed,
     averaged over the seeds both have, sign-flipped when lower is better (so positive is
-    always better), with a two-sided t interval and a paired t-test p-value. Rows with
+    always better), judged by the verdict rule of ``synreal.analysis.verdicts`` at threshold
+    0: ``better`` only when the lower one-sided bound is above 0, ``worse`` when the upper is
+    below 0, otherwise ``cannot tell apart``. Rows with
     condition ``real+aug`` and baseline ``real`` give the gain of augmentation alone.
     A baseline that was not run at a fraction gives no row; ``missing_baselines`` lists them.
 
@@ -49,12 +45,14 @@ def augmentation_gains(
         results: the tidy results table.
         metric: the metric compared.
         higher_is_better: direction of the metric.
-        level: confidence level of the intervals.
+        level: one-sided level of each bound.
+        looks: the seed schedule of adaptive seeds (default: one look).
 
     Returns:
-        Columns ``condition, source, n_synthetic, real_fraction, config, baseline, gain, lo,
-        hi, n_seeds, p, verdict`` (``verdict``: better / worse / no clear difference at
-        ``level``, or too few seeds).
+        Columns ``GAIN_COLUMNS``: the gain and its bounds at the look that decided,
+        ``decision`` (above / below / undecided / too few seeds), ``verdict`` in words
+        (better / worse / cannot tell apart / too few seeds) and the unadjusted paired
+        t-test ``p`` for reference.
 
     Example:
         >>> rows = [(c, s, n, 0.1, seed, acc + 0.01 * seed) for seed in range(3) for c, s, n, acc in
@@ -80,12 +78,11 @@ def augmentation_gains(
             ref = base.get((baseline, round(float(f), 12)))
             if ref is None:
                 continue
-            d = sign * paired_differences(values, ref).to_numpy()
-            iv = t_interval(d, level=level) if len(d) else None
-            gain = iv.estimate if iv else np.nan
-            lo, hi = (iv.lo, iv.hi) if iv else (np.nan, np.nan)
-            p = paired_t_test(d) if len(d) >= 2 else np.nan
-            rows.append((*key, config_label(*key[:3]), baseline, gain, lo, hi, len(d), p, _verdict(lo, hi, len(d))))
+            d = sign * paired_differences(values, ref)
+            v = sequential_verdict(d, 0.0, looks or Looks.fixed(len(d), level))
+            p = paired_t_test(d.to_numpy()[: v.n_seeds]) if v.n_seeds >= 2 else np.nan
+            rows.append((*key, config_label(*key[:3]), baseline, v.estimate, v.bounds.lower, v.bounds.upper,
+                         v.bounds.bound_level, v.n_seeds, p, v.decision.value, VERDICT_WORDS[v.decision]))
     out = pd.DataFrame(rows, columns=GAIN_COLUMNS)
     # synthetic cells first, then augmentation's own gains, each by fraction
     out["_aug"] = out["condition"] == "real+aug"

@@ -93,7 +93,7 @@ def t_interval(values: np.ndarray | list[float], *, level: float = 0.95, side: S
 
 
 @lru_cache(maxsize=16)
-def _resample_counts(n: int) -> tuple[np.ndarray, np.ndarray]:
+def resample_counts(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Every bootstrap resample of ``n`` values as counts (rows) and its probability."""
     combos = np.array(list(itertools.combinations_with_replacement(range(n), n)))
     counts = np.zeros((len(combos), n))
@@ -162,7 +162,7 @@ def bootstrap_interval(
         lo = hi = nan
     else:
         if n <= exact_max_n:
-            counts, w = _resample_counts(n)
+            counts, w = resample_counts(n)
             boot = x @ counts.T / n  # (rows, resamples)
         else:
             rng = np.random.default_rng(seed)

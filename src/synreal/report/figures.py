@@ -21,7 +21,10 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from synreal.analysis.substitution import config_label
 from synreal.errors import UserInputError
 
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]
+# Okabe-Ito without its black and grey (reserved for the real-only baselines), then darker
+# companions, so that no two series of a figure share a colour below 12 configurations
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442",
+           "#7F3C8D", "#11A579", "#3969AC", "#E73F74", "#80BA5A"]
 BASELINE_STYLE = {"real": {"color": "#000000", "linestyle": "-"}, "real+aug": {"color": "#8c8c8c", "linestyle": "-"}}
 LINESTYLE = {"pretrain": "-", "mix": "--", "synthetic-only": ":"}
 DPI = 110
@@ -101,11 +104,16 @@ def plot_substitution_curves(
     reference: tuple[float, float, float] | None = None,
     metric: str = "accuracy",
     level: float = 0.95,
+    tests: pd.DataFrame | None = None,
+    tolerance: float = 0.0,
 ) -> Path:
     """Metric against real fraction, one panel per synthetic source, with interval bands.
 
     Every panel repeats ``real`` and ``real+aug`` so that each synthetic curve is read
-    against its baselines; the reference (real on 100%) is a horizontal line with its band.
+    against its baselines; the reference (real on 100%) is a horizontal line, and the
+    tolerance a shaded strip below it (above it when lower is better). With ``tests``, each
+    synthetic point shows its non-inferiority verdict: filled (shown within the tolerance),
+    open (undecided), a cross (shown worse). Legends sit below the panels, never on the data.
 
     Args:
         curves: the table of ``synreal.analysis.substitution.substitution_curves``.
@@ -113,6 +121,9 @@ def plot_substitution_curves(
         reference: (mean, lo, hi) of the reference, or None.
         metric: y-axis label.
         level: confidence level, for the caption of the bands.
+        tests: the table of ``substitution_tests`` (optional).
+        tolerance: the substitutability tolerance in metric units, signed towards "worse"
+            (positive when higher is better).
 
     Returns:
         ``path``.
@@ -125,6 +136,8 @@ def plot_substitution_curves(
         >>> plot_substitution_curves(c, p).exists()
         True
     """
+    from matplotlib.lines import Line2D
+
     curves = curves[curves["real_fraction"] > 0]
     synth = curves[curves["condition"].isin(["pretrain", "mix"])]
     sources = sorted(synth["source"].unique()) or [None]
@@ -132,36 +145,53 @@ def plot_substitution_curves(
     keys = synth[["condition", "source", "n_synthetic"]].drop_duplicates()
     labels = [config_label(*k) for k in keys.itertuples(index=False)]
     col = colours(labels)
+    decision = {}
+    if tests is not None and len(tests):
+        decision = {(r.condition, r.source, int(r.n_synthetic), round(float(r.real_fraction), 12)): r.decision
+                    for r in tests.itertuples()}
     ncols = min(3, len(sources))
     nrows = -(-len(sources) // ncols)
     with _style():
-        fig = Figure(figsize=(4.3 * ncols, 3.4 * nrows))
+        fig = Figure(figsize=(4.3 * ncols, 3.9 * nrows))
         axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
         for ax, src in zip(axes.ravel(), sources):
+            handles = []
             if reference is not None:
-                ax.axhline(reference[0], color="#000000", linewidth=0.8, linestyle=":", label="reference (real, 100%)")
-                if np.isfinite(reference[1]) and np.isfinite(reference[2]):
-                    ax.axhspan(reference[1], reference[2], color="#000000", alpha=0.06, linewidth=0)
+                handles.append(ax.axhline(reference[0], color="#000000", linewidth=0.8, linestyle=":",
+                                          label="reference R (real, 100%)"))
+                if tolerance:
+                    handles.append(ax.axhspan(reference[0] - tolerance, reference[0], color="#D55E00", alpha=0.10,
+                                              linewidth=0, label=f"tolerance ({abs(tolerance):g})"))
             for cond in ("real", "real+aug"):
                 g = curves[curves["condition"] == cond].sort_values("real_fraction")
                 if g.empty:
                     continue
                 st = BASELINE_STYLE[cond]
                 x = g["real_fraction"].to_numpy()
-                ax.plot(x, g["mean"], marker="o", markersize=3, label=cond, **st)
+                handles += ax.plot(x, g["mean"], marker="o", markersize=3, label=cond, **st)
                 _band(ax, x, g["lo"].to_numpy(float), g["hi"].to_numpy(float), st["color"])
             if src is not None:
                 for key, g in synth[synth["source"] == src].groupby(["condition", "source", "n_synthetic"]):
                     g = g.sort_values("real_fraction")
                     lab = config_label(*key)
                     x = g["real_fraction"].to_numpy()
-                    ax.plot(x, g["mean"], marker="o", markersize=3, color=col[lab],
-                            linestyle=LINESTYLE.get(key[0], "-"), label=lab)
+                    y = g["mean"].to_numpy(float)
+                    handles += ax.plot(x, y, color=col[lab], linestyle=LINESTYLE.get(key[0], "-"), label=lab)
                     _band(ax, x, g["lo"].to_numpy(float), g["hi"].to_numpy(float), col[lab])
+                    for xi, yi in zip(x, y):
+                        dec = decision.get((key[0], key[1], int(key[2]), round(float(xi), 12)))
+                        face = col[lab] if dec in (None, "above") else "white"
+                        ax.plot([xi], [yi], marker="x" if dec == "below" else "o", markersize=5,
+                                markerfacecolor=face, markeredgecolor=col[lab], color=col[lab], linestyle="none")
+            if decision and src is not None:
+                handles += [Line2D([], [], marker="o", color="#444444", linestyle="none", label="within tolerance"),
+                            Line2D([], [], marker="o", color="#444444", markerfacecolor="white", linestyle="none",
+                                   label="undecided"),
+                            Line2D([], [], marker="x", color="#444444", linestyle="none", label="shown worse")]
             _pct_axis(ax, fractions)
             ax.set_title(f"source: {src}" if src is not None else "real-only baselines")
             ax.set_xlabel("real training data used")
-            ax.legend(loc="lower right")
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7.5)
         for ax in axes.ravel()[len(sources):]:
             ax.set_visible(False)
         for ax in axes[:, 0]:
@@ -222,13 +252,14 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
     """Synthetic gains over ``real`` (left) and over ``real+aug`` (right) against real fraction.
 
     The left panel also shows what augmentation alone gains over ``real`` (grey), so a
-    synthetic gain can be read against it.
+    synthetic gain can be read against it. Error bars are the verdict's bounds (``lower``
+    to ``upper``); the legend sits below the panels.
 
     Args:
         gains: the table of ``synreal.analysis.augmentation.augmentation_gains``.
         path: PNG file to write.
         metric: name in the y-axis label.
-        level: confidence level of the error bars.
+        level: one-sided level of each bound, for the title.
 
     Returns:
         ``path``.
@@ -236,7 +267,7 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
     Example:
         >>> g = pd.DataFrame({"condition": "mix", "source": "f", "n_synthetic": 10, "real_fraction": [0.1, 1.0],
         ...                   "config": "mix f (10)", "baseline": "real", "gain": [0.05, 0.01],
-        ...                   "lo": [0.03, -0.01], "hi": [0.07, 0.03], "n_seeds": 3})
+        ...                   "lower": [0.03, -0.01], "upper": [0.07, 0.03], "n_seeds": 3})
         >>> import tempfile; p = Path(tempfile.mkdtemp()) / "g.png"
         >>> plot_augmentation_gains(g, p).exists()
         True
@@ -246,7 +277,7 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
     col = colours(synth["config"].unique().tolist())
     fractions = sorted(gains["real_fraction"].unique())
     with _style():
-        fig = Figure(figsize=(9.5, 3.6))
+        fig = Figure(figsize=(9.5, 4.4))
         axes = fig.subplots(1, 2, sharey=True)
         for ax, baseline in zip(axes, ("real", "real+aug")):
             ax.axhline(0, color="#000000", linewidth=0.8)
@@ -260,7 +291,7 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
                 # small horizontal offsets keep overlapping error bars apart on the log axis
                 x = g["real_fraction"].to_numpy() * (1 + 0.03 * (i - (len(rows) - 1) / 2))
                 m = g["gain"].to_numpy(float)
-                err = np.vstack([m - g["lo"].to_numpy(float), g["hi"].to_numpy(float) - m])
+                err = np.vstack([m - g["lower"].to_numpy(float), g["upper"].to_numpy(float) - m])
                 cond = g["condition"].iloc[0]
                 ax.errorbar(x, m, yerr=np.nan_to_num(err), color=c, marker="o", markersize=3, capsize=2,
                             linestyle="--" if is_aug else LINESTYLE.get(cond, "-"), label=lab)
@@ -268,12 +299,12 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
             ax.set_xlabel("real training data used")
             ax.set_title(f"gain over {baseline}")
             if rows:
-                ax.legend(loc="upper right")
+                ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7.5)
         axes[0].set_ylabel(f"{metric} gain (positive = better)")
-        fig.suptitle(f"synthetic gains beside the augmentation baseline (mean, {level:.0%} interval over seeds)",
+        fig.suptitle(f"synthetic gains beside the augmentation baseline (mean, one-sided {level:.0%} bounds)",
                      fontsize=10)
         fig.tight_layout()
-        return _save(fig, path)
+        return _save(fig, path, tight=True)
 
 
 def _as_images(name: str, value: object) -> np.ndarray:

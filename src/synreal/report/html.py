@@ -29,9 +29,11 @@ import pandas as pd
 import synreal
 from synreal.analysis.stats import REQUIRED_COLUMNS
 from synreal.errors import UserInputError
+from synreal.analysis.study import analyse_study, settings_from_meta
 from synreal.report.sections import ORDER, SECTIONS, ReportContext, Section
 
-CORE_MODULES = ("synreal.report.section_core",)
+CORE_MODULES = ("synreal.report.section_core", "synreal.report.section_substitution",
+                "synreal.report.section_flexibility", "synreal.report.section_augmentation")
 OPTIONAL_MODULES = ("synreal.report.section_scaling", "synreal.report.section_retrieval")
 
 
@@ -45,6 +47,7 @@ class ReportPaths:
         summary: ``out_dir/summary.json``.
         results_csv: ``out_dir/results.csv`` (the tidy table as given).
         figures: the PNG files under ``out_dir/figures``.
+        verdicts_csv: ``out_dir/verdicts.csv``, every verdict of the report in one table.
     """
 
     out_dir: Path
@@ -52,6 +55,7 @@ class ReportPaths:
     summary: Path
     results_csv: Path
     figures: list[Path] = field(default_factory=list)
+    verdicts_csv: Path | None = None
 
 
 # ---------------------------------------------------------------- formatting helpers
@@ -119,6 +123,36 @@ def fmt_range(lo: float, hi: float, *, signed: bool = False, n: int | None = Non
     return f"{f(lo)} to {f(hi)}"
 
 
+def fmt_bounds(lower: float, upper: float, bound_level: float, *, level: float | None = None,
+               family: int = 1, n: int | None = None) -> str:
+    """Two one-sided bounds of a paired difference, with the level each holds at.
+
+    Args:
+        lower: lower one-sided bound.
+        upper: upper one-sided bound.
+        bound_level: one-sided level of each bound.
+        level: the nominal level when ``bound_level`` is stricter because the error budget is
+            shared (several looks of adaptive seeding, or ``family`` comparisons).
+        family: comparisons sharing the budget.
+        n: seeds behind the bounds (for the message when there are none).
+
+    Example:
+        >>> fmt_bounds(-0.012, 0.004, 0.95)
+        'bounds -0.012 to +0.004, one-sided 95%'
+        >>> fmt_bounds(0.01, 0.03, 1 - 0.05 / 3, level=0.95, family=3)
+        'bounds +0.010 to +0.030, one-sided 98.3% (95% adjusted for 3 comparisons)'
+    """
+    if lower is None or upper is None or not (np.isfinite(lower) and np.isfinite(upper)):
+        return fmt_interval(lower, upper, n=n)
+    text = f"bounds {fmt_signed(lower)} to {fmt_signed(upper)}, one-sided {round(100 * bound_level, 1):g}%"
+    if level is not None and abs(bound_level - level) > 1e-9:
+        why = [f"{family} comparisons"] if family > 1 else []
+        if not why or abs(1 - (1 - level) / family - bound_level) > 1e-9:
+            why.append("sequential looks")
+        text += f" ({level:.0%} adjusted for {' and '.join(why)})"
+    return text
+
+
 def fmt_p(p: float) -> str:
     """A p-value with 4 decimals, "< 0.0001" below that, "n/a" when no test was possible.
 
@@ -172,12 +206,16 @@ def figure_html(path: Path, alt: str, caption: str | None = None) -> str:
     Returns:
         An HTML ``<figure>`` fragment.
 
+    The image links to its full-size file in ``figures/`` beside the report, so that a
+    reader on a narrow screen can open it at full resolution.
+
     Example:
         >>> figure_html(Path("figs/curve.png"), "curve")
-        '<figure><img src="curve.png" alt="curve"></figure>'
+        '<figure><a href="figures/curve.png"><img src="curve.png" alt="curve"></a></figure>'
     """
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure><img src="{html.escape(Path(path).name)}" alt="{html.escape(alt)}">{cap}</figure>'
+    name = html.escape(Path(path).name)
+    return f'<figure><a href="figures/{name}"><img src="{name}" alt="{html.escape(alt)}"></a>{cap}</figure>'
 
 
 # ---------------------------------------------------------------- JSON
@@ -245,6 +283,7 @@ p.sub, .note { color: var(--muted); }
 .findings li { margin: 6px 0; }
 .findings h3 { font-size: .8em; text-transform: uppercase; letter-spacing: .04em; margin: 14px 0 2px; }
 .findings h3 a { color: var(--muted); text-decoration: none; }
+.findings h3.warn { color: #b3261e; }
 .findings ul { margin: 4px 0; padding-left: 22px; }
 nav { font-size: .92em; color: var(--muted); }
 nav a { color: var(--accent); text-decoration: none; margin-right: 14px; }
@@ -338,15 +377,22 @@ def _header(meta: dict[str, Any], results: pd.DataFrame, metric: str, level: flo
     direction = "higher is better" if meta.get("higher_is_better", True) else "lower is better"
     seeds = meta.get("seeds") or sorted(results["seed"].unique().tolist())
     n_runs = results["run_id"].nunique() if "run_id" in results.columns else len(results[results["metric"] == metric])
-    bits = [f"metric: {metric} on the real test set ({direction})", f"{n_runs:,} runs", f"{len(seeds)} seeds",
+    looks = meta.get("looks")
+    seed_txt = (f"{looks['sizes'][0]} to {looks['sizes'][-1]} seeds (adaptive)" if looks and len(looks["sizes"]) > 1
+                else f"{len(seeds)} seeds")
+    bits = [f"metric: {metric} on the real test set ({direction})", f"{n_runs:,} runs", seed_txt,
             f"{level:.0%} intervals", f"synreal {meta.get('version', synreal.__version__)}"]
     return (f"<header><h1>What is the synthetic data worth? {html.escape(name)}</h1>"
             f"<p class=\"sub\">{html.escape(' · '.join(bits))}</p></header>")
 
 
-def _page(meta: dict[str, Any], head: str, sections: list[Section], figures_dir: Path) -> str:
+def _page(meta: dict[str, Any], head: str, sections: list[Section], figures_dir: Path,
+          warnings: Sequence[str] = ()) -> str:
     """The whole HTML document."""
     groups = []
+    if warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+        groups.append(f'<h3 class="warn">Warnings: what the data cannot carry</h3><ul>{items}</ul>')
     for s in sections:
         if s.headlines:
             items = "".join(f"<li>{html.escape(h)}</li>" for h in s.headlines)
@@ -436,9 +482,10 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
         old.unlink()
     _load_sections()
     ctx = ReportContext(results=results.copy(), meta=dict(meta), figures_dir=figures_dir, level=level)
+    ctx.analysis = analyse_study(ctx.results, settings_from_meta(meta, level))
     names = sorted(SECTIONS.names(), key=lambda n: (ORDER.get(n, 1000), n))
     done = [sec for sec in _run_sections(names, ctx) if sec is not None]
-    page = _page(meta, _header(meta, results, metric, level), done, figures_dir)
+    page = _page(meta, _header(meta, results, metric, level), done, figures_dir, ctx.analysis.warnings)
     bad = _EXTERNAL.search(page)
     if bad:
         raise ValueError(f"the report would fetch from the network ({bad.group(0)!r}); sections must inline everything")
@@ -452,12 +499,14 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
         "data_fingerprint": meta.get("data_fingerprint"),
         "meta": {k: v for k, v in meta.items() if k != "samples"},
         "headlines": [{"section": s.key, "text": h} for s in done for h in s.headlines],
+        "warnings": ctx.analysis.warnings,
         "sections": {s.key: s.summary for s in done},
     }
     if meta.get("samples"):
         summary["meta"]["samples"] = {str(k): json_safe(v) for k, v in meta["samples"].items()}
     paths = ReportPaths(out_dir, out_dir / "report.html", out_dir / "summary.json", out_dir / "results.csv",
-                        sorted(figures_dir.glob("*.png")))
+                        sorted(figures_dir.glob("*.png")), out_dir / "verdicts.csv")
+    _atomic_write(paths.verdicts_csv, ctx.analysis.verdicts().to_csv(index=False))
     _atomic_write(paths.summary, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
     _atomic_write(paths.results_csv, results.to_csv(index=False))
     _atomic_write(paths.html, page)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from synreal.analysis.study import StudyAnalysis
 from synreal.registry import Registry
 
 
@@ -32,12 +33,15 @@ class ReportContext:
             spec as a dict), plus optional ``samples`` (name -> ImageSet-like arrays for grids).
         figures_dir: where sections write PNG figures.
         level: confidence level of intervals (0.95 unless the spec says otherwise).
+        analysis: every statistic and verdict, computed once by ``build_report``
+            (``synreal.analysis.study.analyse_study``); sections format it.
     """
 
     results: pd.DataFrame
     meta: dict[str, Any]
     figures_dir: Path
     level: float = 0.95
+    analysis: StudyAnalysis | None = None
 
     def metric_table(self, metric: str | None = None) -> pd.DataFrame:
         """Rows of one metric (the primary one by default)."""

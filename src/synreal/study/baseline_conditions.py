@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from synreal.data.base import ImageSet
+from synreal.errors import UserInputError
 from synreal.study import workspace as ws
 from synreal.study.conditions import (
     ARTIFACT_EXECUTORS,
@@ -36,9 +37,41 @@ from synreal.study.conditions import (
 from synreal.study.jobs import Job, canonical, job_key, loads_config
 
 
-def retriever_name(cfg: dict[str, Any]) -> str:
-    """Label of a retriever in results: its method, plus a filter tag when one is set."""
-    return str(cfg.get("method", "fts"))
+def _flat(d: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested settings as dotted keys ('filter.top_fraction': 0.5)."""
+    if not isinstance(d, dict):
+        return {prefix: d}
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        out |= _flat(v, f"{prefix}.{k}" if prefix else str(k))
+    return out
+
+
+def retriever_labels(configs: list[dict[str, Any]]) -> list[str]:
+    """A distinct label per retriever: its method, plus the settings that tell it apart.
+
+    Two retrievers that share a method are told apart by the settings in which they differ
+    from the method's defaults (``fts(filter.top_fraction=0.5)``), so each configuration is
+    its own row in results and its own curve in the report.
+
+    Example:
+        >>> retriever_labels([{"method": "fts"}, {"method": "fts", "filter": {"top_fraction": 0.5}}])
+        ['fts', 'fts(filter.top_fraction=0.5)']
+    """
+    from synreal.retrieval.config import validate_config
+
+    resolved = [_flat(validate_config(c).model_dump(mode="json")) for c in configs]
+    defaults = {m: _flat(validate_config({"method": m}).model_dump(mode="json")) for m in {r["method"] for r in resolved}}
+    labels = [str(r["method"]) for r in resolved]
+    for i, r in enumerate(resolved):
+        if labels.count(labels[i]) > 1 or any(labels[i] == lab for lab in labels[:i]):
+            base = defaults[r["method"]]
+            diff = [f"{k}={r[k]}" for k in sorted(r) if k != "method" and r[k] != base.get(k)]
+            labels[i] = f"{r['method']}({', '.join(diff)})" if diff else labels[i]
+    dup = sorted({lab for lab in labels if labels.count(lab) > 1})
+    if dup:
+        raise UserInputError(f"retrieval.retrievers lists the same retriever twice ({dup[0]})", key="retrieval.retrievers")
+    return labels
 
 
 @lru_cache(maxsize=2)
@@ -133,7 +166,7 @@ class _PoolCondition(Condition):
         gen = generator_job(spec, ctx)
         jobs: list[Job] = [gen] if gen is not None else []
         for source, extra, deps, labels_extra in self.variants(spec, ctx, gen):
-            for seed in spec.seeds:
+            for seed in spec.seed_list:
                 for n in spec.retrieval.sizes:
                     cfg = _base(ctx, self.name, seed, 0.0, ctx.training.train)
                     cfg.update(in_shape=list(ctx.in_shape), n_synthetic=n, pool=_pool_cfg(spec, ctx), **extra)
@@ -149,7 +182,8 @@ class Retrieved(_PoolCondition):
     name = "retrieved"
 
     def variants(self, spec, ctx, gen):  # noqa: ANN001, ANN201
-        return [(f"retrieved:{retriever_name(r)}", {"retriever": r}, [], {}) for r in spec.retrieval.retrievers]
+        labels = retriever_labels(spec.retrieval.retrievers)
+        return [(f"retrieved:{lab}", {"retriever": r}, [], {}) for lab, r in zip(labels, spec.retrieval.retrievers)]
 
     def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
         from synreal.retrieval.retrieve import draw_subset

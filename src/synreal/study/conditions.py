@@ -111,7 +111,7 @@ class Real(Condition):
 
     def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
         jobs = []
-        for seed in spec.seeds:
+        for seed in spec.seed_list:
             for f in entry.real_fractions or spec.real_fractions:
                 cfg = _base(ctx, self.name, seed, f, ctx.training.train)
                 cfg["in_shape"] = list(ctx.in_shape)
@@ -179,7 +179,7 @@ class Pretrain(Condition):
 
     def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
         jobs: list[Job] = []
-        for seed in spec.seeds:
+        for seed in spec.seed_list:
             for source, n in _synthetic_grid(entry, spec):
                 pre = pretrain_job(ctx, source, n, seed)
                 jobs.append(pre)
@@ -206,7 +206,7 @@ class Mix(Condition):
 
     def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
         jobs = []
-        for seed in spec.seeds:
+        for seed in spec.seed_list:
             for source, n in _synthetic_grid(entry, spec):
                 for f in entry.real_fractions or spec.real_fractions:
                     cfg = _base(ctx, self.name, seed, f, ctx.training.mix)
@@ -235,7 +235,7 @@ class SyntheticOnly(Condition):
 
     def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
         jobs: list[Job] = []
-        for seed in spec.seeds:
+        for seed in spec.seed_list:
             for source, n in _synthetic_grid(entry, spec):
                 pre = pretrain_job(ctx, source, n, seed)
                 cfg = {"kind": "run", "condition": self.name, "pretrain": pre.key, "data": ctx.data_cfg,

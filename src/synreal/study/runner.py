@@ -28,6 +28,7 @@ from synreal.study.executor import make_executor, run_job_in_worker
 from synreal.study.jobs import Job
 from synreal.study.spec import ConditionSpec, StudySpec
 from synreal.study.store import RunStore
+from synreal.analysis.verdicts import SPENDING_POWER
 
 SAMPLES_FILE = "samples.npz"
 
@@ -116,7 +117,7 @@ def plan_study(spec: StudySpec) -> tuple[list[Job], dict[str, Any], ImageSet]:
         "task": spec.task,
         "metric": "accuracy",
         "higher_is_better": True,
-        "seeds": spec.seeds,
+        "seeds": spec.seed_list if spec.adaptive is None else spec.seed_list[: spec.adaptive.start],
         "real_fractions": spec.real_fractions,
         "n_train_real": len(split.train),
         "n_test_real": len(split.test),
@@ -130,6 +131,9 @@ def plan_study(spec: StudySpec) -> tuple[list[Job], dict[str, Any], ImageSet]:
         "retrieval": spec.retrieval.model_dump(mode="json") if spec.retrieval else None,
         "level": spec.report.level,
         "tolerance": spec.report.tolerance,
+        "looks": None if spec.adaptive is None else {
+            "sizes": list(spec.adaptive.sizes), "level": spec.report.level, "power": SPENDING_POWER,
+            "decide": list(spec.adaptive.decide), "first": spec.adaptive.first},
     }
     return list(jobs.values()), meta, real
 
@@ -198,31 +202,56 @@ def run_study(
     artifacts.mkdir(exist_ok=True)
     jobs, meta, real = plan_study(spec)
     store = RunStore(out_dir)
-    store.set_plan(jobs, meta)
-    done = store.done_keys()
-    # an artifact counts as done only if its file is there too
-    done -= {j.key for j in jobs if j.kind != "run" and j.key in done and not (artifacts / store.get(j.key)["artifact"]).is_file()}
-    todo = [j for j in jobs if j.key not in done]
-    n_runs = sum(j.kind == "run" for j in jobs)
-    reused = sum(j.kind == "run" and j.key in done for j in jobs)
-    art_reused = sum(j.kind != "run" and j.key in done for j in jobs)
+    rounds = _Rounds(spec, jobs, meta)
+    selected = rounds.first()
+    store.set_plan(selected, meta)
+    done = _done_keys(store, jobs, artifacts)
+    n_runs = sum(j.kind == "run" for j in selected)
+    reused = sum(j.kind == "run" and j.key in done for j in selected)
+    art_reused = sum(j.kind != "run" and j.key in done for j in selected)
+    todo = [j for j in selected if j.key not in done]
+    extra = (f" (adaptive seeds: {spec.adaptive.start} to {spec.adaptive.max}, looks after "
+             f"{', '.join(map(str, spec.adaptive.sizes))} seeds)" if spec.adaptive else "")
     console.print(
-        f"[bold]{spec.name}[/]: {n_runs} runs planned; reusing {reused} finished runs and {art_reused} "
+        f"[bold]{spec.name}[/]: {n_runs} runs planned{extra}; reusing {reused} finished runs and {art_reused} "
         f"pre-trained checkpoints (same config, synreal {__version__}, data {meta['data_fingerprint']}); "
         f"{sum(j.kind == 'run' for j in todo)} runs and {sum(j.kind != 'run' for j in todo)} pre-trainings to execute"
     )
     executed = 0
-    if todo:
-        kind = executor or spec.executor.kind
-        ex = make_executor(kind, workers or spec.executor.workers)
-        try:
-            executed = _execute(todo, done, ex, store, meta["data_fingerprint"], artifacts, console, max_jobs)
-        except BaseException:
+    ex = None
+    kind = executor or spec.executor.kind
+    try:
+        while True:
+            if todo:
+                ex = ex or make_executor(kind, workers or spec.executor.workers)
+                budget = None if max_jobs is None else max_jobs - executed
+                executed += _execute(todo, done, ex, store, meta["data_fingerprint"], artifacts, console, budget)
+                done |= {j.key for j in todo} & store.done_keys()
+                if max_jobs is not None and executed >= max_jobs:
+                    break
+            more = rounds.next(store)
+            if more is None:
+                break
+            new_sel, why = more
+            added = [j for j in new_sel if j.key not in {x.key for x in selected}]
+            selected = selected + added
+            store.set_plan(selected, meta)
+            todo = [j for j in added if j.key not in done]
+            n_new = sum(j.kind == "run" for j in added)
+            n_runs += n_new
+            reused += sum(j.kind == "run" and j.key in done for j in added)
+            console.print(f"round {rounds.round + 1}: {why}; {n_new} more runs "
+                          f"({sum(j.kind == 'run' for j in todo)} to execute)")
+    except BaseException:
+        if ex is not None:
             ex.shutdown(cancel=True)
-            total, fin = store.plan_counts()
-            console.print(f"[yellow]stopped: {fin} of {total} runs are stored in {store.path}; rerun the same command to resume[/]")
-            raise
+        total, fin = store.plan_counts()
+        console.print(f"[yellow]stopped: {fin} of {total} runs are stored in {store.path}; rerun the same command to resume[/]")
+        raise
+    if ex is not None:
         ex.shutdown()
+    meta["seeds"] = sorted({j.labels["seed"] for j in selected if "seed" in j.labels})
+    jobs = selected
     wall = time.perf_counter() - t0
     outcome = StudyOutcome(out_dir, n_runs, reused, executed, art_reused, wall, _cpu_seconds() - cpu0, meta=meta)
     meta["timings"] = {"wall_seconds": wall, "cpu_seconds": outcome.cpu_seconds, "cores_busy": outcome.cores_busy,
@@ -235,6 +264,74 @@ def run_study(
 
         outcome.report = report_from_store(out_dir)
     return outcome
+
+
+def _done_keys(store: RunStore, jobs: list[Job], artifacts: Path) -> set[str]:
+    """Finished jobs; an artifact counts as done only if its file is there too."""
+    done = store.done_keys()
+    return done - {j.key for j in jobs if j.kind != "run" and j.key in done
+                   and not (artifacts / store.get(j.key)["artifact"]).is_file()}
+
+
+class _Rounds:
+    """Which jobs each round of a study runs: every seed of a plain list at once, or adaptive seeds.
+
+    Adaptive seeds run the first ``start`` seeds everywhere, then, round after round, read
+    the stored results, ask the analysis which verdicts are still undecided
+    (``synreal.analysis.study.cells_needing_seeds``) and add the next look's seeds to the
+    cells those verdicts compare, with the artifacts they depend on.
+    """
+
+    def __init__(self, spec: StudySpec, jobs: list[Job], meta: dict[str, Any]) -> None:
+        self.spec = spec
+        self.jobs = jobs
+        self.meta = meta
+        self.by_key = {j.key: j for j in jobs}
+        self.round = 0
+        a = spec.adaptive
+        self.sizes = a.sizes if a is not None else (len(spec.seed_list),)
+        self.first_seed = a.first if a is not None else None
+
+    def _closure(self, picked: list[Job]) -> list[Job]:
+        """The picked jobs and everything they depend on, in plan order."""
+        keys = set()
+        stack = [j.key for j in picked]
+        while stack:
+            k = stack.pop()
+            if k not in keys:
+                keys.add(k)
+                stack += self.by_key[k].deps
+        return [j for j in self.jobs if j.key in keys]
+
+    def _seeds_below(self, n: int) -> set[int]:
+        return set(range(self.first_seed, self.first_seed + n))
+
+    def first(self) -> list[Job]:
+        """The first round: every job (plain seeds) or every job of the first ``start`` seeds."""
+        if self.spec.adaptive is None:
+            return list(self.jobs)
+        seeds = self._seeds_below(self.sizes[0])
+        return self._closure([j for j in self.jobs if j.kind == "run" and j.labels.get("seed") in seeds])
+
+    def next(self, store: RunStore) -> tuple[list[Job], str] | None:
+        """The jobs of the next round and why, or None when every verdict is decided or seeds run out."""
+        if self.spec.adaptive is None or self.round + 1 >= len(self.sizes):
+            return None
+        from synreal.analysis.study import analyse_study, cells_needing_seeds, settings_from_meta
+
+        results = store.tidy()
+        settings = settings_from_meta(self.meta, self.spec.report.level)
+        cells = cells_needing_seeds(analyse_study(results, settings))
+        if not cells:
+            return None
+        self.round += 1
+        seeds = self._seeds_below(self.sizes[self.round])
+        want = {(c, s, int(n), round(float(f), 12)) for c, s, n, f in cells}
+        picked = [j for j in self.jobs if j.kind == "run" and j.labels.get("seed") in seeds
+                  and (j.labels["condition"], j.labels["source"], int(j.labels["n_synthetic"]),
+                       round(float(j.labels["real_fraction"]), 12)) in want]
+        why = f"{len(want)} cells have undecided verdicts, seeds up to {self.sizes[self.round]}"
+        return self._closure(picked), why
 
 
 def _cpu_seconds() -> float:

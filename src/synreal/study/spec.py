@@ -156,6 +156,45 @@ class ReportSpec(_Model):
     tolerance: float = Field(0.0, ge=0, lt=1, description="substitutability: allowed drop below the reference")
 
 
+VERDICT_FAMILIES = ("substitutability", "ranking", "augmentation", "retrieval")
+
+
+class AdaptiveSeeds(_Model):
+    """Adaptive seeds: start with ``start`` seeds, then add seeds only where verdicts are undecided.
+
+    After each round, every verdict of the families in ``decide`` whose interval still
+    straddles its threshold gets ``step`` more seeds (for the cells it compares), until every
+    verdict is decided or ``max`` seeds are reached. The error budget of each verdict is
+    spread over the looks (``synreal.analysis.verdicts.Looks``), so looking several times
+    does not inflate the rate of wrong claims. Seeds are ``first, first + 1, ...``.
+    """
+
+    start: int = Field(3, ge=2, le=1000, description="seeds of the first round")
+    max: int = Field(12, ge=2, le=1000, description="most seeds any cell gets")
+    step: int | None = Field(None, ge=1, le=1000, description="seeds added per round (default: start)")
+    first: int = Field(0, ge=0, description="the first seed value")
+    decide: list[Literal["substitutability", "ranking", "augmentation", "retrieval"]] = Field(
+        default_factory=lambda: ["substitutability", "ranking"],
+        description="verdict families that adaptive seeding works to decide")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "AdaptiveSeeds":
+        if self.max < self.start:
+            raise ValueError(f"max ({self.max}) must be at least start ({self.start})")
+        return self
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Seeds at each look: start, start + step, ..., max."""
+        step = self.step or self.start
+        return tuple(sorted(set(list(range(self.start, self.max, step)) + [self.max])))
+
+    @property
+    def all_seeds(self) -> list[int]:
+        """Every seed a cell may get."""
+        return list(range(self.first, self.first + self.max))
+
+
 class ExecutorSpec(_Model):
     """Where runs execute."""
 
@@ -174,7 +213,8 @@ class StudySpec(_Model):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     task: Literal["classification"] = "classification"
-    seeds: list[int] = Field(min_length=1, description="one run per seed and cell")
+    seeds: list[int] | AdaptiveSeeds = Field(description="a list of seeds (one run per seed and cell), or adaptive "
+                                                         "seeds {start, max, step, first, decide}")
     real_fractions: list[float] = Field(min_length=1, description="nested fractions of the real training split")
     real: RealSpec = Field(default_factory=RealSpec)
     sources: list[SourceSpec] = Field(default_factory=list)
@@ -204,10 +244,23 @@ class StudySpec(_Model):
 
     @field_validator("seeds")
     @classmethod
-    def _seeds(cls, v: list[int]) -> list[int]:
-        if len(set(v)) != len(v):
-            raise ValueError("seeds must be distinct")
+    def _seeds(cls, v: list[int] | AdaptiveSeeds) -> list[int] | AdaptiveSeeds:
+        if isinstance(v, list):
+            if not v:
+                raise ValueError("seeds must list at least one seed")
+            if len(set(v)) != len(v):
+                raise ValueError("seeds must be distinct")
         return v
+
+    @property
+    def seed_list(self) -> list[int]:
+        """Every seed the study may run (all of a list; up to ``max`` of adaptive seeds)."""
+        return self.seeds.all_seeds if isinstance(self.seeds, AdaptiveSeeds) else list(self.seeds)
+
+    @property
+    def adaptive(self) -> AdaptiveSeeds | None:
+        """The adaptive seed settings, or None for a plain list."""
+        return self.seeds if isinstance(self.seeds, AdaptiveSeeds) else None
 
     @model_validator(mode="after")
     def _references(self) -> "StudySpec":
