@@ -110,3 +110,45 @@ def test_kill_9_loses_no_finished_run(tmp_path, noisy_digits_npz):
     jobs, _, _ = plan_study(validate_spec(spec))
     assert resumed.executed == len(jobs) - len(kept)
     assert RunStore(out).done_keys() == {j.key for j in jobs}
+
+
+def _adaptive(npz: Path, **over: object) -> dict:
+    return tiny_spec(npz, seeds={"start": 2, "max": 4, "step": 1}, real_fractions=[0.2, 0.5, 1.0],
+                     report={"tolerance": 0.02}, **over)
+
+
+def test_adaptive_seeds_go_only_to_cells_with_undecided_verdicts(tmp_path, noisy_digits_npz):
+    from synreal.analysis.study import analyse_study, settings_from_meta
+
+    spec = validate_spec(_adaptive(noisy_digits_npz))
+    out = run_study(spec, tmp_path, console=QUIET, report=False)
+    store = RunStore(tmp_path)
+    t = store.tidy()
+    meta = store.meta()
+    acc = t[t["metric"] == "accuracy"]
+    seeds = acc.groupby(["condition", "source", "n_synthetic", "real_fraction"])["seed"].nunique()
+    assert seeds.min() == 2 and seeds.max() > 2  # some cells got more seeds, not all
+    assert meta["looks"]["sizes"] == [2, 3, 4]
+    # replay the engine's rounds: a cell got more seeds exactly when a verdict it serves was undecided
+    from synreal.analysis.study import cells_needing_seeds
+
+    settings = settings_from_meta(meta, 0.95)
+    need2 = cells_needing_seeds(analyse_study(t[t["seed"] < 2], settings))
+    need3 = cells_needing_seeds(analyse_study(t[t["seed"] < 3], settings)) if need2 else set()
+    got_more = {(c, s, int(n), float(f)) for (c, s, n, f), k in seeds.items() if k >= 3}
+    assert need2 and got_more == need2 | need3
+    store.close()
+    # a rerun replays the same rounds from the store and trains nothing
+    again = run_study(spec, tmp_path, console=QUIET, report=False)
+    assert again.executed == 0 and again.planned == out.planned
+
+
+def test_adaptive_seeds_give_the_same_numbers_on_every_executor(tmp_path, noisy_digits_npz):
+    spec = validate_spec(_adaptive(noisy_digits_npz, conditions=["real", {"condition": "pretrain", "n_synthetic": [200]}]))
+    a = run_study(spec, tmp_path / "a", console=QUIET, report=False)
+    b = run_study(spec, tmp_path / "b", console=QUIET, report=False, executor="local", workers=2)
+    ta, tb = (RunStore(tmp_path / d).tidy() for d in "ab")
+    key = ["condition", "source", "n_synthetic", "real_fraction", "seed", "metric"]
+    m = ta[ta.metric == "accuracy"].merge(tb[tb.metric == "accuracy"], on=key)
+    assert len(m) == len(ta[ta.metric == "accuracy"]) == len(tb[tb.metric == "accuracy"])
+    assert (m["value_x"] == m["value_y"]).all() and a.planned == b.planned

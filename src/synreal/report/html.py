@@ -440,6 +440,20 @@ def _run_sections(names: list[str], ctx: ReportContext) -> list[Section | None]:
         _CTX = None
 
 
+def findings_markdown(sections: Sequence[Section], warnings: Sequence[str] = ()) -> str:
+    r"""The report's findings (every section's headlines, then the warnings) as markdown bullets.
+
+    Written beside the report as ``findings.md``; the README quotes the demo's.
+
+    Example:
+        >>> findings_markdown([Section("substitution", "Substitution", headlines=["It replaces 30%."])])
+        '- **Substitution**: It replaces 30%.\n'
+    """
+    lines = [f"- **{s.title.split(':')[0]}**: {h}" for s in sections for h in s.headlines]
+    lines += [f"- **Warning**: {w}" for w in warnings]
+    return "".join(line + "\n" for line in lines)
+
+
 def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, level: float = 0.95) -> ReportPaths:
     """Write report.html, summary.json, results.csv and figures/*.png for one study.
 
@@ -507,6 +521,7 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
     paths = ReportPaths(out_dir, out_dir / "report.html", out_dir / "summary.json", out_dir / "results.csv",
                         sorted(figures_dir.glob("*.png")), out_dir / "verdicts.csv")
     _atomic_write(paths.verdicts_csv, ctx.analysis.verdicts().to_csv(index=False))
+    _atomic_write(out_dir / "findings.md", findings_markdown(done, ctx.analysis.warnings))
     _atomic_write(paths.summary, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
     _atomic_write(paths.results_csv, results.to_csv(index=False))
     _atomic_write(paths.html, page)

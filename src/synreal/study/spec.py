@@ -8,9 +8,9 @@ reads files; ``StudySpec`` itself works on plain dicts (tests, the Python API).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from synreal.errors import UserInputError
 from synreal.learners.augment import AugmentConfig
@@ -195,6 +195,14 @@ class AdaptiveSeeds(_Model):
         return list(range(self.first, self.first + self.max))
 
 
+def _seeds_kind(v: Any) -> str:
+    """Which form of ``seeds`` a value is: a mapping is adaptive seeds, anything else a list."""
+    return "adaptive" if isinstance(v, (dict, AdaptiveSeeds)) else "list"
+
+
+UNION_TAGS = frozenset({"list", "adaptive"})  # discriminator tags that pydantic puts in error locations
+
+
 class ExecutorSpec(_Model):
     """Where runs execute."""
 
@@ -213,8 +221,9 @@ class StudySpec(_Model):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     task: Literal["classification"] = "classification"
-    seeds: list[int] | AdaptiveSeeds = Field(description="a list of seeds (one run per seed and cell), or adaptive "
-                                                         "seeds {start, max, step, first, decide}")
+    seeds: Annotated[Union[Annotated[list[int], Tag("list")], Annotated[AdaptiveSeeds, Tag("adaptive")]],
+                     Discriminator(_seeds_kind)] = Field(
+        description="a list of seeds (one run per seed and cell), or adaptive seeds {start, max, step, first, decide}")
     real_fractions: list[float] = Field(min_length=1, description="nested fractions of the real training split")
     real: RealSpec = Field(default_factory=RealSpec)
     sources: list[SourceSpec] = Field(default_factory=list)
@@ -308,7 +317,8 @@ def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines
         # a misspelt key shows up as 'unknown key' and 'required key missing': name the typo first
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         err = errors[0]
-        loc = tuple(err["loc"])
+        # a discriminated union adds its tag to the location: the user wrote no such key
+        loc = tuple(p for i, p in enumerate(err["loc"]) if not (i == 1 and p in UNION_TAGS))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown key {loc[-1]!r}" + _allowed(loc)
