@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from synreal.analysis import bootstrap as bs
-from synreal.analysis import scaling as sc
+from synreal.analysis.scaling import SPACES, Law, fit_curve_batch, point_fit, prepare_runs, response
 from synreal.errors import UserInputError
 
 NOT_IDENTIFIABLE = "not identifiable (beyond the measured real curve)"
@@ -74,11 +74,11 @@ def _invert(e: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.nd
     return np.where(np.isnan(e), np.nan, n)
 
 
-def _curve_law(y: np.ndarray) -> sc._Law:
+def _curve_law(y: np.ndarray) -> Law:
     """The single law with the learning curve's bounds: ``a > 0``, ``b > 0``, ``0 <= c < 1``."""
     top = float(np.max(y))
     c_hi = min(top, 1.0 - 1e-9) if top <= 1 else top
-    return sc._Law("single", {"D": (1e-9, 1e6), "alpha": (0.01, 3.0), "C": (0.0, max(c_hi, 1e-9))}, {})
+    return Law("single", {"D": (1e-9, 1e6), "alpha": (0.01, 3.0), "C": (0.0, max(c_hi, 1e-9))}, {})
 
 
 def fit_learning_curve(
@@ -118,17 +118,17 @@ def fit_learning_curve(
 
 def _fit_curve(real: pd.DataFrame, space: str, source: str | None):
     """Validated data, law and point fit of a real-only table with columns n_real, seed, error."""
-    data = sc._prepare(real, "n_real", "error", None, "seed", None, None, source)
-    if space not in sc.SPACES:
-        raise UserInputError(f"space must be one of {', '.join(sc.SPACES)}; found {space!r}", file=source, key="space")
+    data = prepare_runs(real, n="n_real", error="error", seed="seed", source=source)
+    if space not in SPACES:
+        raise UserInputError(f"space must be one of {', '.join(SPACES)}; found {space!r}", file=source, key="space")
     if space == "log" and (data.y <= 0).any():
         raise UserInputError("a log-space learning curve needs positive errors", file=source, key="error")
     law = _curve_law(data.y)
-    P, _ = sc._point_fit(law, data, space)
+    P, _ = point_fit(law, data, space)
     a, b, c = (float(v) for v in P)
     n_lo, n_hi = float(data.n.min()), float(data.n.max())
     fitted = law.value(P, data.n, None)
-    resid = sc._response(data.y, space) - sc._response(fitted, space)
+    resid = response(data.y, space) - response(fitted, space)
     curve = LearningCurve(
         a=a, b=b, c=c, n_range=(n_lo, n_hi),
         error_range=(float(a * n_hi ** (-b) + c), float(a * n_lo ** (-b) + c)),
@@ -239,12 +239,7 @@ def effective_data(
         rng = np.random.default_rng(random_state)
         mult = bs.seed_multiplicities(k, int(n_boot), rng).astype(float)
         wr = mult[:, real_codes]
-        z = sc._response(data.y, space)
-        W, Z, WQ = sc._aggregate(data.indicator(), wr, np.broadcast_to(z, wr.shape))
-        ok = sc._distinct(W > 0, data.pts.n) >= 3
-        P_b = np.full((int(n_boot), 3), np.nan)
-        if ok.any():
-            P_b[ok], _ = sc._fit_batch(law, data.pts, W[ok], Z[ok], WQ[ok], space)
+        P_b = fit_curve_batch(law, data, wr, space=space).params  # NaN where a resample spans < 3 sizes
         wt = mult[:, treat_codes]
         Wg = wt @ G
         with np.errstate(invalid="ignore", divide="ignore"):
