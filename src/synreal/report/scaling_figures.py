@@ -202,7 +202,8 @@ def scaling_figure(fit: ScalingFit, *, title: str | None = None) -> Figure:
             ymin = min(ymin, max(clo, C / 3 if C > 0 else chi / 3))
         gap_line = Line2D([], [], color=gcol, ls=":", lw=1.4)
         handles.append((Patch(color=gcol, alpha=0.25), gap_line) if gap_band else gap_line)
-        labels.append(f"{tag}transfer gap C = {_num(C)}" + (f", {pct} band" if gap_band else ""))
+        labels.append(f"{tag}transfer gap C = {_num(C)}" + (f", {pct} band" if gap_band else "")
+                      + ("" if C > 0 else " (no line on a log axis)"))
         finite = pd.concat([rows["error"], pred["error"], pred["lo"].dropna()])
         finite = finite[finite > 0]
         top = float(pred["hi"].max()) if pred["hi"].notna().any() else 0.0

@@ -296,10 +296,10 @@ def _warn_out_of_range(table: pd.DataFrame, col: str, y: np.ndarray, source: str
     i = int(np.argmax(out))
     label = table.index[i]
     loc = where_args(source, label)
-    more = f" and {int(out.sum()) - 1} more run(s)" if out.sum() > 1 else ""
+    more = f" (and {int(out.sum()) - 1} more value(s) outside [0, 1])" if out.sum() > 1 else ""
     warnings.warn(ErrorRangeWarning(
-        f"column {col!r} (the error) holds {y[i]:g}{row_suffix(source, label)}{more}, outside [0, 1] where an "
-        "error rate lies",
+        f"column {col!r} is the error, and an error rate lies in [0, 1]; found {y[i]:g}{row_suffix(source, label)}"
+        f"{more}; fitting the values as given",
         file=loc.get("file"), key=col, line=loc.get("line"), count=int(out.sum()),
         hint=f"if it is a percentage, divide it by 100; if it is a loss, pass it as --metric {col} --lower-is-better",
     ), stacklevel=3)
