@@ -113,3 +113,18 @@ def test_effective_data_axis_reads_in_real_samples_with_several_labelled_ticks()
     assert all(t == "0" or t[0] in "+-" for t in ticks)  # signed real samples
     labels = legend_labels(fig)
     assert "source = a, n_synthetic = 1,000" in labels and "no transfer (D_T = 0)" in labels
+
+
+def test_groups_never_share_a_colour_however_many_there_are():
+    from synreal.report.scaling_figures import GAP_COLOURS, SERIES_COLOURS, colours
+
+    assert not set(SERIES_COLOURS) & set(GAP_COLOURS)
+    for n in (1, 4, 6, 7, 12):
+        assert len(set(colours(n, SERIES_COLOURS))) == n
+    n = np.array([100, 200, 400, 800.0])
+    real = pd.DataFrame([{"n_real": v, "seed": k, "error": 3 * v**-0.5 + 0.02} for v in n for k in range(2)])
+    treated = pd.DataFrame([{"n_synthetic": m, "n_real": v, "seed": k, "error": 3 * (v + m / 100) ** -0.5 + 0.02}
+                            for m in range(1000, 9000, 1000) for v in n[:3] for k in range(2)])
+    fig = effective_figure(effective_data(real, treated, by=["n_synthetic"], n_boot=0), by=["n_synthetic"])
+    series = [to_hex(line.get_color()) for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert len(series) == 8 and len(set(series)) == 8

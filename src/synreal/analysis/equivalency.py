@@ -11,6 +11,13 @@ Intervals resample seeds jointly for the real curve and the pretrained runs (a s
 real subset in both), refit the curve and invert again, all vectorised over resamples; as in
 the scaling fit, few seeds call for a Student-t interval with the bootstrap standard error
 (of ``log n_eff``) rather than raw percentiles (science.md, "Equivalency").
+
+What a sentence may claim is decided here, not in the report: :func:`transfer_verdict` (worth
+real samples only when the interval of ``D_T`` lies above 0; cannot be told apart from no
+transfer when it straddles 0; costs real samples when it lies below) and
+:func:`beyond_verdict` ("match or beat" the real runs at the end of the curve only when the
+interval of the error difference excludes "worse"). :func:`equivalency_analysis` applies both
+to a study's tidy results and returns an :class:`EquivalencyAnalysis` for the report to format.
 """
 
 from __future__ import annotations
@@ -481,8 +488,8 @@ def equivalency_analysis(results: pd.DataFrame, settings: StudySettings) -> Equi
         table = effective_data(real, treated, by=["source", "n_synthetic"], n_boot=int(settings.n_boot),
                                level=settings.level, random_state=settings.random_state)
     transfer = [transfer_verdict(*v) for v in table[["d_t", "d_t_lo", "d_t_hi"]].to_numpy(dtype=float)]
-    edge = [beyond_verdict(*v) if b else None
-            for b, v in zip(table["beyond"], table[["edge_diff", "edge_diff_lo", "edge_diff_hi"]].to_numpy(dtype=float))]
+    edge_iv = table[["edge_diff", "edge_diff_lo", "edge_diff_hi"]].to_numpy(dtype=float)
+    edge = [beyond_verdict(*v) if b else None for b, v in zip(table["beyond"], edge_iv)]
     table = table.assign(transfer=[t.value for t in transfer], beyond_verdict=[e.value if e else "" for e in edge])
     sources = []
     for source, rows in table.groupby("source", sort=True):

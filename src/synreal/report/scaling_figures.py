@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
     from synreal.analysis.scaling import ScalingFit
 
-# Okabe-Ito colours, safe for colour-blind readers; the two lists never share a colour.
-SERIES_COLOURS = ["#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#8C564B"]
-GAP_COLOURS = ["#D55E00", "#E69F00", "#B8860B", "#7F3C8D"]
+# Okabe-Ito colours first (safe for colour-blind readers); the two lists never share a colour, and
+# neither holds the greys used for reference lines.
+SERIES_COLOURS = ["#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#6A3D9A", "#8C564B"]
+GAP_COLOURS = ["#D55E00", "#E69F00", "#B8860B", "#A50F15"]
 EDGE_GREY = "0.55"  # the "largest size run" marker line
 WIDTH_IN = 5.4
 DPI = 150
@@ -102,7 +103,7 @@ def _param_lines(fit: ScalingFit) -> list[str]:
     return lines
 
 
-def _layout(n_legend_rows: int, n_text_lines: int, plot_in: float = 3.2):
+def _layout(n_legend_rows: int, n_text_lines: int, plot_in: float = 3.2, right: float = 0.3):
     """A one-column figure: the plot, a legend block under it, then a text block.
 
     Returns ``(fig, ax, legend_ax, text_ax)``; the two blocks are axes without frames, sized
@@ -115,7 +116,7 @@ def _layout(n_legend_rows: int, n_text_lines: int, plot_in: float = 3.2):
     top, xlab, bottom = 0.55, 0.62, 0.12
     height = top + plot_in + xlab + legend_in + text_in + bottom
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    left, right = 1.05, 0.5
+    left = 1.05
     ax = fig.add_axes([left / WIDTH_IN, (height - top - plot_in) / height, (WIDTH_IN - left - right) / WIDTH_IN,
                        plot_in / height])
     lax = fig.add_axes([0.04, (bottom + text_in) / height, 0.92, legend_in / height])
@@ -165,10 +166,12 @@ def scaling_figure(fit: ScalingFit, *, title: str | None = None) -> Figure:
     handles: list = []
     labels: list[str] = []
     few = len(groups) <= 3  # more gap bands and labels than that would only cover each other
+    s_max = None if fit.law == "single" or not few else _num(float(max(groups)))
     ncols = 1 if few else 2
     lines = _param_lines(fit) + [f"verdict: {fit.verdict_kind}"]
     n_rows = -(-(len(groups) * 2 + 2) // ncols) + int(shaky) + int(not few)
-    fig, ax, lax, tax = _layout(n_rows, len(lines))
+    # Room on the right for the labels of the gap lines ("C" or "C, s=575").
+    fig, ax, lax, tax = _layout(n_rows, len(lines), right=(0.35 if s_max is None else 0.45 + 0.07 * len(s_max)))
     ymin, ymax = np.inf, 0.0
     for i, s in enumerate(groups):
         col, gcol = fit_cols[i], gap_cols[i]
@@ -187,7 +190,7 @@ def scaling_figure(fit: ScalingFit, *, title: str | None = None) -> Figure:
             ax.fill_between(grid, pred["lo"], pred["hi"], color=col, alpha=0.15, lw=0)
         curve = Line2D([], [], color=col, marker="o", ms=4.5, lw=1.7, ls="-." if shaky else "-")
         handles.append((Patch(color=col, alpha=0.2), curve) if band else curve)
-        what = "runs (mean, range over seeds) and fit" if s is None else "runs and fit"
+        what = "runs (mean, range over seeds) and fit" if s is None and "seed" in data.columns else "runs and fit"
         labels.append(f"{tag}{what}" + (f", {pct} band" if band else ""))
         C, clo, chi = fit.gap_interval(None if s is None else float(s))
         gap_band = np.isfinite(clo) and np.isfinite(chi) and chi > 0 and few
@@ -297,7 +300,7 @@ def effective_figure(table: pd.DataFrame, *, by: list[str] | None = None, title:
     from matplotlib.transforms import blended_transform_factory
 
     by = [c for c in table.columns if c not in _EFFECTIVE_COLUMNS] if by is None else list(by)
-    keys = list(table.groupby(by, sort=True).groups) if by else [None]
+    keys = list(table[by].drop_duplicates().sort_values(by).itertuples(index=False, name=None)) if by else [None]
     cols = colours(len(keys), SERIES_COLOURS)
     ident = table["identifiable"].astype(bool).to_numpy()
     has_above = bool((~ident & (table["beyond"].to_numpy() == "above")).any())
@@ -311,15 +314,16 @@ def effective_figure(table: pd.DataFrame, *, by: list[str] | None = None, title:
     handles: list = []
     labels: list[str] = []
     unbounded: list[tuple[float, float, str]] = []
+    grouped = table.groupby(by, sort=True) if by else None
     for i, key in enumerate(keys):
-        rows = table if key is None else table.groupby(by, sort=True).get_group(key if isinstance(key, tuple) else (key,))
+        rows = table if key is None else grouped.get_group(key)
         rows = rows.sort_values("n_real")
         col = cols[i]
         # Nudge groups sideways (multiplicatively, the axis is log) so bars do not overlap.
         shift = 1.0 + 0.04 * (i - (len(keys) - 1) / 2)
         x = rows["n_real"].to_numpy(dtype=float) * shift
         ok = rows["identifiable"].to_numpy(dtype=bool)
-        parts = key if isinstance(key, tuple) else (key,)
+        parts = key or ()
         label = "all" if key is None else ", ".join(
             f"{c} = {_num(float(v)) if isinstance(v, (int, float, np.number)) else v}" for c, v in zip(by, parts))
         y, lo, hi = (rows[c].to_numpy(dtype=float) for c in ("d_t", "d_t_lo", "d_t_hi"))

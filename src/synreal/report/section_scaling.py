@@ -187,8 +187,8 @@ def _equivalency_headline(a: SourceEquivalency) -> str:
     if a.transfer is Transfer.CANNOT_TELL:
         return (f"{lead} cannot be told apart from no transfer {at}: D_T = {_num(d)} real samples ({iv}).")
     if a.transfer is Transfer.NO_INTERVAL:
-        return (f"{lead} gives D_T = {_num(d)} real samples {at}, with no interval (fewer than 2 seeds): it cannot "
-                "be told apart from no transfer.")
+        return (f"{lead} gives D_T = {_num(d)} real samples {at}, with no interval (fewer than 2 seeds, or no "
+                "bootstrap): it cannot be told apart from no transfer.")
     return (f"Pretrained on {_num(a.n_synthetic)} samples from {a.source}, the models {at} "
             f"{_edge_words(a, pct)}; the effective data is not identifiable (beyond the measured real curve).")
 

@@ -48,6 +48,6 @@ __all__ = [
     "BOOTSTRAPS", "JOINT", "LAWS", "MIN_SIZES", "PROBLEMS", "SINGLE", "SPACES", "VERDICT_KINDS",
     "BatchFit", "Claim", "Diagnosis", "ErrorRangeWarning", "Finding", "Law", "RunTable", "ScalingAnalysis",
     "ScalingFit", "SourceScaling", "StudySettings",
-    "default_bounds", "derived_errors", "describe", "error_from_metric", "error_rows", "fit_curve_batch", "fit_scaling_law",
-    "make_law", "point_fit", "prepare_runs", "response", "scaling_analysis",
+    "default_bounds", "derived_errors", "describe", "error_from_metric", "error_rows", "fit_curve_batch",
+    "fit_scaling_law", "make_law", "point_fit", "prepare_runs", "response", "scaling_analysis",
 ]
