@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from synreal.analysis.equivalency import effective_data
 from synreal.analysis.scaling import fit_scaling_law
-from synreal.report.scaling_figures import _plain_log_axis, plot_effective_data, plot_scaling
+from synreal.report.scaling_figures import plain_log_axis, plot_effective_data, plot_scaling
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "img" / "scaling"
@@ -56,8 +56,8 @@ def mikami_figure1() -> None:
             ax.text(0.97, 0.95, f"alpha={fit.params['alpha']:.3f}\nC={fit.params['C']:.4f}{flag}",
                     transform=ax.transAxes, ha="right", va="top", fontsize=7)
             ax.tick_params(labelsize=6, which="both")
-            _plain_log_axis(ax.yaxis, minor=True)
-            _plain_log_axis(ax.xaxis, minor=False)
+            plain_log_axis(ax.yaxis, minor=True)
+            plain_log_axis(ax.xaxis, minor=False)
             if i == 2:
                 ax.set_xlabel("# of pretrain images", fontsize=7)
             if j == 0:

@@ -151,3 +151,97 @@ def test_plot_effective_data_marks_unidentifiable_points(tmp_path):
     out = effective_data(real_runs(), treated, by=["source", "n_synthetic"], n_boot=50)
     path = plot_effective_data(out, tmp_path / "eff.png")
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+# --------------------------------------------------------------------------- what may be said
+
+
+def test_transfer_verdict_claims_worth_only_when_the_interval_lies_above_zero():
+    from synreal.analysis.equivalency import Transfer, transfer_verdict
+
+    nan = float("nan")
+    assert transfer_verdict(300, 1, 600) is Transfer.WORTH
+    assert transfer_verdict(300, 0, 600) is Transfer.CANNOT_TELL  # touching 0 is not excluding it
+    assert transfer_verdict(300, -50, np.inf) is Transfer.CANNOT_TELL
+    assert transfer_verdict(-200, -400, -1) is Transfer.COSTS
+    assert transfer_verdict(300, nan, nan) is Transfer.NO_INTERVAL
+    assert transfer_verdict(nan, nan, nan) is Transfer.NOT_IDENTIFIABLE
+
+
+def test_beyond_verdict_says_match_or_beat_only_when_worse_is_excluded():
+    from synreal.analysis.equivalency import Beyond, beyond_verdict
+
+    assert beyond_verdict(-0.02, -0.03, 0.0) is Beyond.MATCH_OR_BEAT  # no positive difference in the interval
+    assert beyond_verdict(-0.02, -0.05, 0.001) is Beyond.CANNOT_TELL
+    assert beyond_verdict(0.03, 0.01, 0.05) is Beyond.WORSE
+    assert beyond_verdict(-0.02, float("nan"), float("nan")) is Beyond.NO_INTERVAL
+
+
+def _tidy(worth: dict[int, float], *, noise: float, seeds: int = 5, rng_seed: int = 0) -> pd.DataFrame:
+    """Real runs on ``curve`` and pretrained runs that match the real curve at ``n_real + worth[n_syn]``."""
+    rng = np.random.default_rng(rng_seed)
+    rows = []
+    for n_real in SIZES:
+        for k in range(seeds):
+            rows.append({"condition": "real", "source": "none", "n_synthetic": 0, "n_real": n_real, "seed": k,
+                         "metric": "accuracy", "value": 1 - curve(n_real) - rng.normal(0, noise)})
+            for n_syn, extra in worth.items():
+                rows.append({"condition": "pretrain", "source": "render", "n_synthetic": n_syn, "n_real": n_real,
+                             "seed": k, "metric": "accuracy",
+                             "value": 1 - curve(n_real + extra) - rng.normal(0, noise)})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    ("worth", "noise", "kind", "words", "not_words"),
+    [
+        (300.0, 0.001, "worth", "is worth", "cannot be told apart"),
+        (0.0, 0.004, "cannot-tell", "cannot be told apart from no transfer", "is worth"),
+        (-60.0, 0.0005, "costs", "costs the equivalent of", "is worth"),
+    ],
+)
+def test_equivalency_sentences_claim_only_what_the_interval_supports(tmp_path, worth, noise, kind, words, not_words):
+    from synreal.analysis.equivalency import equivalency_analysis
+    from synreal.analysis.scaling import StudySettings
+
+    results = _tidy({5000: worth}, noise=noise)
+    ana = equivalency_analysis(results, StudySettings(n_boot=300))
+    (a,) = ana.sources
+    # The headline row: the largest synthetic size at its smallest real size inside the measured real curve.
+    t = ana.table
+    assert a.n_synthetic == 5000 and a.n_real == t.loc[t["identifiable"] & (t["n_synthetic"] == 5000), "n_real"].min()
+    assert a.transfer.value == kind
+    d, lo, hi = a.d_t
+    assert {"worth": lo > 0, "cannot-tell": lo <= 0 <= hi, "costs": hi < 0}[kind]
+    assert (a.exchange_rate is not None) == (kind == "worth")
+    sec = equivalency_section(ReportContext(results=results, meta={"metric": "accuracy", "n_boot": 300},
+                                            figures_dir=tmp_path))
+    assert words in sec.headlines[0] and not_words not in sec.headlines[0]
+    assert "95% interval" in sec.headlines[0]
+
+
+def test_beyond_the_curve_a_clear_gain_is_match_or_beat_and_a_marginal_one_cannot_be_told_apart(tmp_path):
+    from synreal.analysis.equivalency import Beyond, equivalency_analysis
+    from synreal.analysis.scaling import StudySettings
+
+    # At 1,600 real, pre-training worth 3,000 more real samples: beyond the largest real size measured.
+    clear = _tidy({5000: 3000.0}, noise=0.0005)
+    clear = clear[(clear["condition"] == "real") | (clear["n_real"] == 1600)]
+    (a,) = equivalency_analysis(clear, StudySettings(n_boot=300)).sources
+    assert a.beyond == "above" and a.edge is Beyond.MATCH_OR_BEAT and a.edge_n_real == 1600
+    real_1600 = clear[(clear["condition"] == "real") & (clear["n_real"] == 1600)]["value"]
+    treated = clear[clear["condition"] == "pretrain"]["value"]
+    assert a.edge_diff[0] == pytest.approx((1 - treated).mean() - (1 - real_1600).mean())  # treated minus real error
+    assert a.edge_diff[2] < 0
+    sec = equivalency_section(ReportContext(results=clear, meta={"metric": "accuracy", "n_boot": 300},
+                                            figures_dir=tmp_path))
+    assert "match or beat the real-only model on the largest real set measured" in sec.headlines[0]
+    # Just past the end of the curve, with noisy runs: beyond it, but not shown better than the real runs there.
+    marginal = _tidy({5000: 150.0}, noise=0.006, rng_seed=3)
+    marginal = marginal[(marginal["condition"] == "real") | (marginal["n_real"] == 1600)]
+    (b,) = equivalency_analysis(marginal, StudySettings(n_boot=300)).sources
+    assert b.beyond == "above" and b.edge is Beyond.CANNOT_TELL and b.edge_diff[1] < 0 < b.edge_diff[2]
+    sec = equivalency_section(ReportContext(results=marginal, meta={"metric": "accuracy", "n_boot": 300},
+                                            figures_dir=tmp_path))
+    assert "cannot be told apart from the real-only model on the largest real set" in sec.headlines[0]
+    assert "match or beat" not in sec.headlines[0] and "is worth" not in sec.headlines[0]

@@ -131,3 +131,24 @@ def test_reproduces_mikami_figure1_from_the_released_csv(tmp_path):
     assert summary["params"]["alpha"]["estimate"] == pytest.approx(popt[0], rel=1e-5)
     assert summary["params"]["C"]["estimate"] == pytest.approx(popt[1], rel=1e-6)
     assert summary["verdict_kind"] == "gap-dominates"
+
+
+def test_an_error_column_outside_the_unit_interval_warns_naming_file_column_and_line(tmp_path, capsys):
+    path = tmp_path / "pct.csv"
+    path.write_text("n,error\n1000,0.5\n2000,42\n4000,0.3\n8000,0.25\n")
+    rc = main(["fit", str(path), "--n-boot", "0"])
+    out, err = capsys.readouterr()
+    assert rc == 0 and "verdict (" in out  # a warning, not a refusal: the fit goes on
+    text = " ".join(err.split())
+    assert "warning:" in text and f"{path}:3: error:" in text and "found 42" in text and "[0, 1]" in text
+    # Declared as a loss, the same column is fitted without a warning.
+    rc = main(["fit", str(path), "--n-boot", "0", "--metric", "error", "--lower-is-better"])
+    assert rc == 0 and "warning" not in capsys.readouterr().err
+
+
+def test_an_accuracy_outside_the_unit_interval_is_refused_naming_file_column_and_line(tmp_path, capsys):
+    path = tmp_path / "acc.csv"
+    path.write_text("n,acc\n1000,0.5\n2000,0.6\n4000,1.2\n8000,0.8\n")
+    rc = main(["fit", str(path), "--n-boot", "0", "--metric", "acc", "--higher-is-better"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert rc == 2 and f"{path}:4: acc:" in err and "found 1.2" in err and "Traceback" not in err

@@ -11,19 +11,37 @@ Intervals resample seeds jointly for the real curve and the pretrained runs (a s
 real subset in both), refit the curve and invert again, all vectorised over resamples; as in
 the scaling fit, few seeds call for a Student-t interval with the bootstrap standard error
 (of ``log n_eff``) rather than raw percentiles (science.md, "Equivalency").
+
+What a sentence may claim is decided here, not in the report: :func:`transfer_verdict` (worth
+real samples only when the interval of ``D_T`` lies above 0; cannot be told apart from no
+transfer when it straddles 0; costs real samples when it lies below) and
+:func:`beyond_verdict` ("match or beat" the real runs at the end of the curve only when the
+interval of the error difference excludes "worse"). :func:`equivalency_analysis` applies both
+to a study's tidy results and returns an :class:`EquivalencyAnalysis` for the report to format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synreal.analysis import bootstrap as bs
-from synreal.analysis import scaling as sc
+from synreal.analysis.scaling import (
+    SPACES,
+    Law,
+    StudySettings,
+    derived_errors,
+    error_rows,
+    fit_curve_batch,
+    point_fit,
+    prepare_runs,
+    response,
+)
 from synreal.errors import UserInputError
 
 NOT_IDENTIFIABLE = "not identifiable (beyond the measured real curve)"
@@ -74,11 +92,11 @@ def _invert(e: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.nd
     return np.where(np.isnan(e), np.nan, n)
 
 
-def _curve_law(y: np.ndarray) -> sc._Law:
+def _curve_law(y: np.ndarray) -> Law:
     """The single law with the learning curve's bounds: ``a > 0``, ``b > 0``, ``0 <= c < 1``."""
     top = float(np.max(y))
     c_hi = min(top, 1.0 - 1e-9) if top <= 1 else top
-    return sc._Law("single", {"D": (1e-9, 1e6), "alpha": (0.01, 3.0), "C": (0.0, max(c_hi, 1e-9))}, {})
+    return Law("single", {"D": (1e-9, 1e6), "alpha": (0.01, 3.0), "C": (0.0, max(c_hi, 1e-9))}, {})
 
 
 def fit_learning_curve(
@@ -118,17 +136,17 @@ def fit_learning_curve(
 
 def _fit_curve(real: pd.DataFrame, space: str, source: str | None):
     """Validated data, law and point fit of a real-only table with columns n_real, seed, error."""
-    data = sc._prepare(real, "n_real", "error", None, "seed", None, None, source)
-    if space not in sc.SPACES:
-        raise UserInputError(f"space must be one of {', '.join(sc.SPACES)}; found {space!r}", file=source, key="space")
+    data = prepare_runs(real, n="n_real", error="error", seed="seed", source=source)
+    if space not in SPACES:
+        raise UserInputError(f"space must be one of {', '.join(SPACES)}; found {space!r}", file=source, key="space")
     if space == "log" and (data.y <= 0).any():
         raise UserInputError("a log-space learning curve needs positive errors", file=source, key="error")
     law = _curve_law(data.y)
-    P, _ = sc._point_fit(law, data, space)
+    P, _ = point_fit(law, data, space)
     a, b, c = (float(v) for v in P)
     n_lo, n_hi = float(data.n.min()), float(data.n.max())
     fitted = law.value(P, data.n, None)
-    resid = sc._response(data.y, space) - sc._response(fitted, space)
+    resid = response(data.y, space) - response(fitted, space)
     curve = LearningCurve(
         a=a, b=b, c=c, n_range=(n_lo, n_hi),
         error_range=(float(a * n_hi ** (-b) + c), float(a * n_lo ** (-b) + c)),
@@ -180,9 +198,13 @@ def effective_data(
     Returns:
         One row per ``(*by, n_real)``: ``*by, n_real, error_mean, n_eff, n_eff_lo, n_eff_hi,
         d_t, d_t_lo, d_t_hi, exchange_rate, exchange_rate_lo, exchange_rate_hi,
-        identifiable, note, beyond, n_seeds``. Outside the measured real curve the numbers
-        are NaN, ``identifiable`` is False, ``note`` says so and ``beyond`` is ``"above"``
-        (better than the largest real set measured) or ``"below"``. The exchange rate
+        identifiable, note, beyond, n_seeds, edge_n_real, edge_diff, edge_diff_lo,
+        edge_diff_hi``. Outside the measured real curve the numbers are NaN, ``identifiable``
+        is False, ``note`` says so and ``beyond`` is ``"above"`` (below the fitted error of
+        the largest real set measured) or ``"below"``; the ``edge_*`` columns then compare the
+        treated runs with the real runs at that end of the curve (``edge_n_real``): the mean
+        error difference, treated minus real, with its interval over the same seed resamples
+        (negative: the treated models do better). The exchange rate
         (``n_synthetic / d_t``) is given only when ``"n_synthetic"`` is in ``by`` and
         ``d_t > 0``; its upper bound is ``inf`` when ``d_t``'s interval reaches 0. The fitted
         real curve is in ``result.attrs["real_curve"]``.
@@ -233,18 +255,21 @@ def effective_data(
     ident = curve.inside(e_mean)
     beyond = np.where(ident, "", np.where(e_mean < curve.error_range[0], "above", "below"))
 
+    # Beyond the curve, the treated runs are compared with the real runs at the nearest end of it.
+    M = data.indicator()
+    real_mean = (data.y @ M) / M.sum(axis=0)  # per real size, ascending
+    edge = np.where(beyond == "above", len(data.pts.n) - 1, 0)
+    edge_n = np.where(ident, np.nan, data.pts.n[edge])
+    edge_diff = np.where(ident, np.nan, e_mean - real_mean[edge])
+    edge_lo = edge_hi = np.full(n_groups, np.nan)
+
     lo = hi = np.full(n_groups, np.nan)
     interval_rule = "none (fewer than 2 seeds or n_boot = 0)"
     if n_boot > 0 and k >= 2:
         rng = np.random.default_rng(random_state)
         mult = bs.seed_multiplicities(k, int(n_boot), rng).astype(float)
         wr = mult[:, real_codes]
-        z = sc._response(data.y, space)
-        W, Z, WQ = sc._aggregate(data.indicator(), wr, np.broadcast_to(z, wr.shape))
-        ok = sc._distinct(W > 0, data.pts.n) >= 3
-        P_b = np.full((int(n_boot), 3), np.nan)
-        if ok.any():
-            P_b[ok], _ = sc._fit_batch(law, data.pts, W[ok], Z[ok], WQ[ok], space)
+        P_b = fit_curve_batch(law, data, wr, space=space).params  # NaN where a resample spans < 3 sizes
         wt = mult[:, treat_codes]
         Wg = wt @ G
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -254,6 +279,11 @@ def effective_data(
         with np.errstate(divide="ignore", invalid="ignore"):
             l_lo, l_hi = bs.se_interval(np.log(n_b), np.log(n_eff), float(level), df=k - 1, var_factor=k / (k - 1))
         lo, hi = np.exp(np.clip(l_lo, -700, 700)), np.exp(np.clip(l_hi, -700, 700))
+        Wr = wr @ M
+        with np.errstate(invalid="ignore", divide="ignore"):
+            real_b = np.where(Wr > 0, ((wr * data.y) @ M) / np.where(Wr > 0, Wr, 1.0), np.nan)
+        edge_lo, edge_hi = bs.se_interval(e_b - real_b[:, edge], edge_diff, float(level), df=k - 1,
+                                          var_factor=k / (k - 1))
         interval_rule = f"t interval on log n_eff with the seed-bootstrap standard error ({k} seeds, {k - 1} df)"
 
     nr = np.array([g[-1] for g in groups], dtype=float)
@@ -277,6 +307,8 @@ def effective_data(
         error_mean=e_mean, n_eff=n_eff_out, n_eff_lo=lo, n_eff_hi=hi, d_t=d_t, d_t_lo=d_lo, d_t_hi=d_hi,
         exchange_rate=rate, exchange_rate_lo=rate_lo, exchange_rate_hi=rate_hi,
         identifiable=ident, note=np.where(ident, "", NOT_IDENTIFIABLE), beyond=beyond, n_seeds=n_seeds,
+        edge_n_real=edge_n, edge_diff=edge_diff, edge_diff_lo=np.where(ident, np.nan, edge_lo),
+        edge_diff_hi=np.where(ident, np.nan, edge_hi),
     )
     out.attrs["real_curve"] = {
         "a": curve.a, "b": curve.b, "c": curve.c, "n_range": list(curve.n_range),
@@ -284,3 +316,195 @@ def effective_data(
         "interval": interval_rule, "space": space,
     }
     return out
+
+
+# --------------------------------------------------------------------------- what may be said
+
+
+class Transfer(str, Enum):
+    """What the interval of ``D_T`` lets a sentence say about the synthetic data."""
+
+    WORTH = "worth"  # the interval lies above 0: worth that many real samples
+    CANNOT_TELL = "cannot-tell"  # it straddles 0: cannot be told apart from no transfer
+    COSTS = "costs"  # it lies below 0: it costs real samples
+    NO_INTERVAL = "no-interval"  # one seed or no bootstrap: no claim either way
+    NOT_IDENTIFIABLE = "not-identifiable"  # beyond the measured real curve
+
+
+class Beyond(str, Enum):
+    """Beyond the real curve: how the treated models compare with the real runs at its end."""
+
+    MATCH_OR_BEAT = "match-or-beat"  # the interval of the error difference excludes "worse"
+    WORSE = "worse"  # it excludes "not worse"
+    CANNOT_TELL = "cannot-tell"  # it straddles 0
+    NO_INTERVAL = "no-interval"
+
+
+def _sign(lo: float, hi: float) -> int | None:
+    """+1 when the interval lies above 0, -1 below, 0 when it contains 0, None without one."""
+    if lo is None or hi is None or np.isnan(lo) or np.isnan(hi):
+        return None
+    return 1 if lo > 0 else -1 if hi < 0 else 0
+
+
+def transfer_verdict(d_t: float, lo: float, hi: float) -> Transfer:
+    """The claim the interval of the effective data transferred ``D_T`` supports.
+
+    Synthetic data is worth ``D_T`` real samples only when the interval excludes 0 from
+    below (``lo > 0``); it costs real samples only when ``hi < 0``; an interval that
+    straddles 0 cannot be told apart from no transfer.
+
+    Args:
+        d_t: the estimate (NaN beyond the measured real curve).
+        lo, hi: its interval (NaN when there is none).
+
+    Returns:
+        A :class:`Transfer`.
+
+    Example:
+        >>> [transfer_verdict(300, 120, 480).value, transfer_verdict(300, -40, 640).value,
+        ...  transfer_verdict(-200, -350, -60).value, transfer_verdict(300, float("nan"), float("nan")).value]
+        ['worth', 'cannot-tell', 'costs', 'no-interval']
+    """
+    if d_t is None or np.isnan(d_t):
+        return Transfer.NOT_IDENTIFIABLE
+    return {None: Transfer.NO_INTERVAL, 1: Transfer.WORTH, 0: Transfer.CANNOT_TELL, -1: Transfer.COSTS}[_sign(lo, hi)]
+
+
+def beyond_verdict(diff: float, lo: float, hi: float) -> Beyond:
+    """The claim the interval of an error difference (treated minus real) supports.
+
+    "Match or beat" only when the interval excludes "worse" (``hi <= 0``: no positive
+    difference in it); "worse" only when ``lo > 0``; otherwise the two cannot be told apart.
+
+    Args:
+        diff: mean error of the treated runs minus that of the real runs.
+        lo, hi: its interval (NaN when there is none).
+
+    Returns:
+        A :class:`Beyond`.
+
+    Example:
+        >>> [beyond_verdict(-0.02, -0.03, -0.01).value, beyond_verdict(-0.02, -0.05, 0.01).value,
+        ...  beyond_verdict(0.04, 0.01, 0.07).value]
+        ['match-or-beat', 'cannot-tell', 'worse']
+    """
+    sign = _sign(lo, hi)
+    if sign is None:
+        return Beyond.NO_INTERVAL
+    if hi <= 0:
+        return Beyond.MATCH_OR_BEAT
+    return Beyond.WORSE if sign > 0 else Beyond.CANNOT_TELL
+
+
+@dataclass(frozen=True)
+class SourceEquivalency:
+    """The headline answer for one source: its largest synthetic size at its smallest identifiable real size.
+
+    Attributes:
+        source, n_synthetic, n_real: the treatment the answer is about.
+        transfer: what the interval of ``D_T`` supports.
+        d_t: ``(D_T, lo, hi)`` (NaN beyond the curve).
+        exchange_rate: ``(n_synthetic / D_T, lo, hi)`` when ``transfer`` is WORTH, else None.
+        beyond: ``""`` inside the measured real curve, ``"above"`` or ``"below"`` beyond it.
+        edge: beyond the curve, the comparison with the real runs at its end (else None).
+        edge_n_real: the real size of that end.
+        edge_diff: ``(treated - real error, lo, hi)`` at that end.
+        level: the coverage of the intervals.
+    """
+
+    source: str
+    n_synthetic: float
+    n_real: float
+    transfer: Transfer
+    d_t: tuple[float, float, float]
+    exchange_rate: tuple[float, float, float] | None
+    beyond: str
+    edge: Beyond | None
+    edge_n_real: float
+    edge_diff: tuple[float, float, float]
+    level: float
+
+
+@dataclass(frozen=True)
+class EquivalencyAnalysis:
+    """Effective data of every pretrain source and size of a study.
+
+    Attributes:
+        settings: how the results were read.
+        table: the :func:`effective_data` table by ``source, n_synthetic, n_real`` with a
+            ``transfer`` column (:class:`Transfer` values) and a ``beyond_verdict`` column
+            (:class:`Beyond` values, empty inside the curve).
+        curve: the fitted real-only curve and how the intervals were made.
+        sources: the headline answer of each source.
+    """
+
+    settings: StudySettings
+    table: pd.DataFrame
+    curve: dict[str, Any]
+    sources: tuple[SourceEquivalency, ...]
+
+
+def _headline_row(rows: pd.DataFrame) -> pd.Series:
+    """A source's largest synthetic size, at its smallest real size where the answer is identifiable if any."""
+    r = rows[rows["n_synthetic"] == rows["n_synthetic"].max()].sort_values("n_real")
+    ok = r[r["identifiable"]]
+    return ok.iloc[0] if not ok.empty else r.iloc[0]
+
+
+def equivalency_analysis(results: pd.DataFrame, settings: StudySettings) -> EquivalencyAnalysis | None:
+    """Effective data transferred by each pretrain source and size, and what may be said about it.
+
+    The real-only runs give the learning curve; every ``pretrain`` run is inverted on it
+    (:func:`effective_data`), and each source's headline answer is read from its largest
+    synthetic size at the smallest real size where the answer is identifiable, under the
+    verdict rules of :func:`transfer_verdict` and :func:`beyond_verdict`.
+
+    Args:
+        results: the tidy table (``condition, source, n_synthetic, n_real, seed, metric, value``).
+        settings: metric, direction, level, bootstrap size and seed.
+
+    Returns:
+        An :class:`EquivalencyAnalysis`, or None when the study has no pretrain runs, no
+        real-only runs or real-only runs at fewer than 3 sizes.
+
+    Example:
+        >>> rows = [{"condition": c, "source": s, "n_synthetic": m, "n_real": n, "seed": k,
+        ...          "metric": "accuracy", "value": 1 - 3 * (n + (200 if m else 0)) ** -0.5}
+        ...         for c, s, m in (("real", "none", 0), ("pretrain", "fonts", 5000))
+        ...         for n in (100, 200, 400, 800) for k in range(3)]
+        >>> out = equivalency_analysis(pd.DataFrame(rows), StudySettings(n_boot=0))
+        >>> a = out.sources[0]
+        >>> a.source, a.n_real, round(a.d_t[0]), a.transfer.value
+        ('fonts', 100.0, 200, 'no-interval')
+    """
+    real = error_rows(results, "real", settings)
+    treated = error_rows(results, "pretrain", settings)
+    if treated.empty or real.empty or real["n_real"].nunique() < 3:
+        return None
+    real = real[["n_real", "seed", "error"]].reset_index(drop=True)
+    treated = treated[["source", "n_synthetic", "n_real", "seed", "error"]].reset_index(drop=True)
+    with derived_errors():
+        table = effective_data(real, treated, by=["source", "n_synthetic"], n_boot=int(settings.n_boot),
+                               level=settings.level, random_state=settings.random_state)
+    transfer = [transfer_verdict(*v) for v in table[["d_t", "d_t_lo", "d_t_hi"]].to_numpy(dtype=float)]
+    edge_iv = table[["edge_diff", "edge_diff_lo", "edge_diff_hi"]].to_numpy(dtype=float)
+    edge = [beyond_verdict(*v) if b else None for b, v in zip(table["beyond"], edge_iv)]
+    table = table.assign(transfer=[t.value for t in transfer], beyond_verdict=[e.value if e else "" for e in edge])
+    sources = []
+    for source, rows in table.groupby("source", sort=True):
+        r = _headline_row(rows)
+        kind = Transfer(r["transfer"])
+        rate = None
+        if kind is Transfer.WORTH and np.isfinite(r["exchange_rate"]):
+            rate = (float(r["exchange_rate"]), float(r["exchange_rate_lo"]), float(r["exchange_rate_hi"]))
+        sources.append(SourceEquivalency(
+            source=str(source), n_synthetic=float(r["n_synthetic"]), n_real=float(r["n_real"]), transfer=kind,
+            d_t=(float(r["d_t"]), float(r["d_t_lo"]), float(r["d_t_hi"])), exchange_rate=rate,
+            beyond=str(r["beyond"]), edge=Beyond(r["beyond_verdict"]) if r["beyond_verdict"] else None,
+            edge_n_real=float(r["edge_n_real"]),
+            edge_diff=(float(r["edge_diff"]), float(r["edge_diff_lo"]), float(r["edge_diff_hi"])),
+            level=settings.level,
+        ))
+    return EquivalencyAnalysis(settings=settings, table=table, curve=dict(table.attrs["real_curve"]),
+                               sources=tuple(sources))

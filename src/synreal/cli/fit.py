@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +210,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="Folder for scaling_fit.json, scaling_fit.png and the data used."),
     ) -> None:
         """Fit Mikami's scaling law L(n) = D n^-alpha + C (or L(n, s) with --s) to a table of runs."""
-        from synreal.analysis.scaling import fit_scaling_law
+        from synreal.analysis.scaling import ErrorRangeWarning, fit_scaling_law
         from synreal.report.scaling_figures import plot_scaling
 
         source = str(table)
@@ -222,13 +223,20 @@ def register(app: typer.Typer) -> None:
         value_col = metric or error or "error"
         if last is not None:
             data = keep_last(data, last, [value_col], source)
-        fit = fit_scaling_law(
-            data, n=n, error=error or "error", s=s, seed=seed,
-            pin=_numbers(parse_assignments(list(pin), "--pin", source), "--pin", source),
-            bounds=_numbers(parse_assignments(list(bounds), "--bounds", source), "--bounds", source),
-            space=space, n_boot=n_boot, level=level, random_state=random_state, source=source,
-            metric=metric, higher_is_better=higher_is_better, bootstrap=bootstrap,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ErrorRangeWarning)
+            fit = fit_scaling_law(
+                data, n=n, error=error or "error", s=s, seed=seed,
+                pin=_numbers(parse_assignments(list(pin), "--pin", source), "--pin", source),
+                bounds=_numbers(parse_assignments(list(bounds), "--bounds", source), "--bounds", source),
+                space=space, n_boot=n_boot, level=level, random_state=random_state, source=source,
+                metric=metric, higher_is_better=higher_is_better, bootstrap=bootstrap,
+            )
+        for w in caught:  # anything else is not ours to swallow
+            if issubclass(w.category, ErrorRangeWarning):
+                Console(stderr=True).print(f"[bold yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         console = Console(width=120)
         print_fit(fit, console, f"Scaling fit of {source}")
         if out is not None:

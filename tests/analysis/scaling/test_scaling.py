@@ -12,14 +12,14 @@ from scipy import optimize
 
 from synreal.analysis import bootstrap as bs
 from synreal.analysis import scaling as sc
-from synreal.analysis.scaling import fit_scaling_law
+from synreal.analysis.scaling import fit_curve_batch, fit_scaling_law, make_law, prepare_runs
 from synreal.errors import UserInputError
 from synreal.report.scaling_figures import plot_scaling
 from synreal.report.section_scaling import scaling_section
 from synreal.report.sections import ReportContext
 
 SIZES = np.array([1e3, 2e3, 4e3, 8e3, 16e3, 32e3, 64e3])
-CG = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cg-transfer" / "results_finetune.csv"
+CG = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "cg-transfer" / "results_finetune.csv"
 
 
 def law(n, D, alpha, C):
@@ -70,11 +70,13 @@ def test_recovers_joint_law_parameters():
 def test_batch_fits_of_resamples_are_least_squares_optima():
     """The vectorised engine that fits bootstrap resamples agrees with scipy's least squares."""
     rng = np.random.default_rng(3)
-    data = sc._prepare(simulate(rng, noise=0.004), "n", "error", None, "seed", None, None, None)
-    law_ = sc._Law("single", sc._resolve_bounds("single", None, data.y, None), {})
+    data = prepare_runs(simulate(rng, noise=0.004), seed="seed")
+    law_ = make_law("single", data.y)
     mult = bs.seed_multiplicities(3, 12, rng).astype(float)
-    W, Z, WQ = sc._aggregate(data.indicator(), mult[:, data.seed], np.broadcast_to(data.y, (12, data.n_runs)))
-    P, _ = sc._fit_batch(law_, data.pts, W, Z, WQ, "linear")
+    batch = fit_curve_batch(law_, data, mult[:, data.seed], space="linear")
+    assert batch.fitted.all()  # every resample of 3 seeds still spans all 7 sizes
+    P, W = batch.params, batch.weights
+    Z = (mult[:, data.seed] * data.y) @ data.indicator() / W  # weighted mean error per size
     for b in range(12):
         keep = W[b] > 0
         best = None
