@@ -112,7 +112,7 @@ def bench_captions(n: int) -> None:
     print(f"  fingerprint captions     {hash_s:8.2f} s")
     print(f"  build FTS5 index         {build}   ({size_mb:.0f} MB on disk)")
     print(f"  reopen stored index      {reopen:8.3f} s   (checked fingerprint, reused)")
-    print(f"  per-class query (10 digit classes, default rules)")
+    print("  per-class query (10 digit classes, default rules)")
     print(
         f"    wall median {statistics.median(times) * 1e3:6.1f} ms  max {max(times) * 1e3:6.1f} ms;"
         f" CPU median {statistics.median(cpus) * 1e3:6.1f} ms; matches per class {min(hits):,}..{max(hits):,}"

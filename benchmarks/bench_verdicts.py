@@ -18,6 +18,23 @@ import pandas as pd
 from synreal.analysis.calibration import error_rate_table
 
 
+def pivot_markdown(table: pd.DataFrame) -> str:
+    """One row per (quantity, design, noise shape), one column per sigma, targets in the last column."""
+    t = table.assign(quantity=table["quantity"] + table["tails"].map({"normal": "", "heavy": " (heavy tails)"}))
+    piv = t.pivot_table(index=["quantity", "design"], columns="sigma", values="value", aggfunc="first", sort=False)
+    piv.columns = [f"sigma {c:g}" for c in piv.columns]
+    target = t.groupby(["quantity", "design"], sort=False)["target"].first()
+    out = piv.join(target).reset_index()
+    q_order = {q: i for i, q in enumerate(dict.fromkeys(t["quantity"]))}
+    d_order = {d: i for i, d in enumerate(dict.fromkeys(t["design"]))}
+    out = out.sort_values(["quantity", "design"], key=lambda c: c.map(q_order if c.name == "quantity" else d_order))
+    lines = ["| " + " | ".join(out.columns) + " |", "|" + "---|" * len(out.columns)]
+    for row in out.itertuples(index=False):
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(c if c != "nan" else "" for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sims", type=int, default=4000, help="simulations per verdict rate")
@@ -31,7 +48,7 @@ def main() -> None:
     table["met"] = table["met"].map({True: "yes", False: "NO", None: ""})
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
         if args.markdown:
-            print(table.to_markdown(index=False))
+            print(pivot_markdown(table))
         else:
             print(table.to_string(index=False))
     judged = table[table["met"] != ""]

@@ -189,7 +189,9 @@ def _tidy(worth: dict[int, float], *, noise: float, seeds: int = 5, rng_seed: in
                 rows.append({"condition": "pretrain", "source": "render", "n_synthetic": n_syn, "n_real": n_real,
                              "seed": k, "metric": "accuracy",
                              "value": 1 - curve(n_real + extra) - rng.normal(0, noise)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["real_fraction"] = out["n_real"] / max(SIZES)  # the tidy table's fraction of the real training split
+    return out
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from synreal.analysis.augmentation import augmentation_gains, missing_baselines
+from synreal.analysis.cells import scaling_grid_configs
+from synreal.analysis.equivalency import EquivalencyAnalysis, equivalency_analysis
 from synreal.analysis.ranking import AVERAGE, Ranking, rank_configurations
+from synreal.analysis.scaling import ScalingAnalysis, StudySettings, scaling_analysis
 from synreal.analysis.retrieval import RetrievalVerdict, probe_gaps, retrieval_cells, retrieval_verdicts
 from synreal.analysis.stats import select_metric
 from synreal.analysis.substitution import (
@@ -79,6 +82,8 @@ class StudyAnalysis:
         probe: SDEdit probe gaps.
         warnings: sentences a reader needs where the data cannot carry a claim.
         has_reference: whether real-only runs at the reference fraction exist.
+        scaling: the scaling-law fits per source (``synreal.analysis.scaling.scaling_analysis``).
+        equivalency: effective data per source (``synreal.analysis.equivalency``).
     """
 
     settings: AnalysisSettings
@@ -94,6 +99,8 @@ class StudyAnalysis:
     probe: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     has_reference: bool = False
+    scaling: ScalingAnalysis | None = None
+    equivalency: EquivalencyAnalysis | None = None
 
     def verdicts(self) -> pd.DataFrame:
         """Every verdict in one tidy table (saved as ``verdicts.csv`` beside the report).
@@ -156,29 +163,6 @@ def _cell_name(condition: str, source: str, n: int, f: float) -> str:
     return f"{config_label(condition, source, n)} at {f:.0%} real"
 
 
-def scaling_grid_configs(results: pd.DataFrame) -> set[tuple[str, str, int]]:
-    """Pretrain/mix configurations run at fewer than 3 real fractions while others cover 3 or more.
-
-    Such configurations belong to a scaling grid (many synthetic sizes at one or two real
-    fractions): they cannot bracket how much real data they replace, and ranking them beside
-    configurations run over the whole grid would compare different fractions. The Scaling
-    section analyses them; substitutability and the ranking leave them out.
-
-    Example:
-        >>> rows = [("pretrain", "a", 100, f) for f in (0.1, 0.5, 1.0)] + [("pretrain", "a", 300, 0.1)]
-        >>> t = pd.DataFrame(rows, columns=["condition", "source", "n_synthetic", "real_fraction"])
-        >>> sorted(scaling_grid_configs(t))
-        [('pretrain', 'a', 300)]
-    """
-    syn = results[results["condition"].isin(SUBSTITUTE_CONDITIONS)]
-    if syn.empty:
-        return set()
-    n_fr = syn.groupby(CONFIG)["real_fraction"].nunique()
-    if n_fr.max() < 3:
-        return set()
-    return {(str(c), str(s), int(n)) for (c, s, n) in n_fr[n_fr < 3].index}
-
-
 def _without(results: pd.DataFrame, configs: set[tuple[str, str, int]]) -> pd.DataFrame:
     if not configs:
         return results
@@ -210,13 +194,17 @@ def _real_curve_warnings(results: pd.DataFrame, s: AnalysisSettings) -> list[str
     return out
 
 
-def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = None) -> StudyAnalysis:
+def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = None, *, laws: bool = True,
+                  n_boot: int = 1000) -> StudyAnalysis:
     """Compute every statistic and verdict of a study from its tidy table, once.
 
     Args:
         results: the tidy results table (``run_id, condition, source, n_synthetic,
             real_fraction, n_real, seed, metric, value``).
         settings: metric, direction, tolerance, level and seed schedule.
+        laws: also fit the scaling laws and effective data (bootstrap fits: skipped by the
+            engine's adaptive rounds, which only need the verdicts).
+        n_boot: bootstrap resamples of those fits.
 
     Returns:
         A ``StudyAnalysis``.
@@ -263,8 +251,14 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
     missing = missing_baselines(core, metric=s.metric)
     retrieval = retrieval_verdicts(results, metric=s.metric, higher_is_better=s.higher_is_better,
                                    tolerance=s.tolerance, level=s.level, looks=s.looks)
+    scaling = equivalency = None
+    if laws:
+        law_settings = StudySettings(metric=s.metric, higher_is_better=s.higher_is_better, level=s.level,
+                                     n_boot=n_boot)
+        scaling = scaling_analysis(results, law_settings)
+        equivalency = equivalency_analysis(results, law_settings)
     return StudyAnalysis(
-        settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
+        scaling=scaling, equivalency=equivalency, settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
         gains=gains, missing_baselines=missing, retrieval=retrieval,
         retrieval_cells=retrieval_cells(results, metric=s.metric, level=s.level),
         probe=probe_gaps(results, metric=s.metric, higher_is_better=s.higher_is_better, level=s.level,

@@ -29,7 +29,6 @@ import pandas as pd
 import synreal
 from synreal.analysis.stats import REQUIRED_COLUMNS
 from synreal.errors import UserInputError
-from synreal.analysis.study import analyse_study, settings_from_meta
 from synreal.report.sections import ORDER, SECTIONS, ReportContext, Section
 
 CORE_MODULES = ("synreal.report.section_core", "synreal.report.section_substitution",
@@ -496,7 +495,6 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
         old.unlink()
     _load_sections()
     ctx = ReportContext(results=results.copy(), meta=dict(meta), figures_dir=figures_dir, level=level)
-    ctx.analysis = analyse_study(ctx.results, settings_from_meta(meta, level))
     names = sorted(SECTIONS.names(), key=lambda n: (ORDER.get(n, 1000), n))
     done = [sec for sec in _run_sections(names, ctx) if sec is not None]
     page = _page(meta, _header(meta, results, metric, level), done, figures_dir, ctx.analysis.warnings)

@@ -23,7 +23,7 @@ def _count(df: pd.DataFrame, decision: str) -> int:
 def augmentation_section(ctx: ReportContext) -> Section | None:
     """Every synthetic gain beside the gain of plain augmentation (real+aug)."""
     a = ctx.analysis
-    assert a is not None, "build_report computes the analysis before the sections"
+    assert a is not None  # set when the context is made
     s = a.settings
     gains, missing = a.gains, a.missing_baselines
     synth_cells = pd.concat([gains[gains["condition"] != "real+aug"][["config", "real_fraction"]],

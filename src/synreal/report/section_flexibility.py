@@ -47,7 +47,7 @@ def _pair_bounds(r: pd.Series | tuple, level: float) -> str:
 def flexibility_section(ctx: ReportContext) -> Section | None:
     """Ranking of synthetic configurations with intervals and adjusted paired verdicts."""
     a = ctx.analysis
-    assert a is not None, "build_report computes the analysis before the sections"
+    assert a is not None  # set when the context is made
     rk = a.ranking
     if rk is None or rk.by_fraction.empty:
         return None

@@ -80,7 +80,7 @@ def _gap_words(v: RetrievalVerdict, level: float, tol: float, metric: str) -> st
 def retrieval_section(ctx: ReportContext) -> Section | None:
     """Accuracy against image count for retrieved and generated data, the gap, the verdict."""
     a = ctx.analysis
-    assert a is not None, "build_report computes the analysis before the sections"
+    assert a is not None  # set when the context is made
     cells = a.retrieval_cells.copy()
     if cells.empty:
         return None

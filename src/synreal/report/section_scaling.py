@@ -18,19 +18,11 @@ from synreal.analysis.equivalency import (
     EquivalencyAnalysis,
     SourceEquivalency,
     Transfer,
-    equivalency_analysis,
 )
-from synreal.analysis.scaling import Claim, ScalingFit, SourceScaling, StudySettings, scaling_analysis
+from synreal.analysis.scaling import Claim, ScalingFit, SourceScaling
 from synreal.report.html import figure_html, html_table, json_safe
 from synreal.report.scaling_figures import plot_effective_data, plot_scaling
 from synreal.report.sections import ReportContext, Section, section
-
-
-def settings_of(ctx: ReportContext) -> StudySettings:
-    """The study's metric, direction and intervals as the analyses take them."""
-    return StudySettings(metric=str(ctx.meta.get("metric", "accuracy")),
-                         higher_is_better=bool(ctx.meta.get("higher_is_better", True)), level=ctx.level,
-                         n_boot=int(ctx.meta.get("n_boot", StudySettings().n_boot)))
 
 
 def _num(x: float) -> str:
@@ -128,7 +120,8 @@ def _fit_html(title: str, fit: ScalingFit, figure) -> str:
 @section("scaling", order=50)
 def scaling_section(ctx: ReportContext) -> Section | None:
     """Mikami's scaling law for each source with at least 3 synthetic sizes at one real fraction."""
-    analysis = scaling_analysis(ctx.results, settings_of(ctx))
+    assert ctx.analysis is not None  # set when the context is made
+    analysis = ctx.analysis.scaling
     if analysis is None:
         return None
     headlines, bodies, figures = [], [], []
@@ -244,7 +237,8 @@ def _equivalency_html(ana: EquivalencyAnalysis, fig) -> str:
 @section("equivalency", order=30)
 def equivalency_section(ctx: ReportContext) -> Section | None:
     """Effective real data transferred by synthetic pre-training (Hernandez et al.)."""
-    ana = equivalency_analysis(ctx.results, settings_of(ctx))
+    assert ctx.analysis is not None  # set when the context is made
+    ana = ctx.analysis.equivalency
     if ana is None:
         return None
     fig = plot_effective_data(ana.table, ctx.figures_dir / "equivalency_effective_data.png",

@@ -113,7 +113,7 @@ def _level_at(tests: pd.DataFrame, row: pd.Series) -> float:
 def substitution_section(ctx: ReportContext) -> Section | None:
     """Substitution curves and how much real data each pretrain/mix configuration replaces."""
     a = ctx.analysis
-    assert a is not None, "build_report computes the analysis before the sections"
+    assert a is not None  # set when the context is made
     s = a.settings
     curves = a.curves
     if curves.empty:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from synreal.analysis.study import StudyAnalysis
+from synreal.analysis.study import StudyAnalysis, analyse_study, settings_from_meta
 from synreal.registry import Registry
 
 
@@ -33,8 +33,8 @@ class ReportContext:
             spec as a dict), plus optional ``samples`` (name -> ImageSet-like arrays for grids).
         figures_dir: where sections write PNG figures.
         level: confidence level of intervals (0.95 unless the spec says otherwise).
-        analysis: every statistic and verdict, computed once by ``build_report``
-            (``synreal.analysis.study.analyse_study``); sections format it.
+        analysis: every statistic and verdict (``synreal.analysis.study.analyse_study``),
+            computed once when the context is made unless given; sections format it.
     """
 
     results: pd.DataFrame
@@ -42,6 +42,12 @@ class ReportContext:
     figures_dir: Path
     level: float = 0.95
     analysis: StudyAnalysis | None = None
+
+    def __post_init__(self) -> None:
+        # every statistic is computed once per report, here; sections only format it
+        if self.analysis is None:
+            self.analysis = analyse_study(self.results, settings_from_meta(self.meta, self.level),
+                                          n_boot=int(self.meta.get("n_boot", 1000)))
 
     def metric_table(self, metric: str | None = None) -> pd.DataFrame:
         """Rows of one metric (the primary one by default)."""

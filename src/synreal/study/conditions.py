@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from synreal.data.base import ImageSet, concat
+from synreal.data.base import concat
 from synreal.learners.augment import AugmentConfig
 from synreal.learners.base import LEARNERS
 from synreal.learners.train import TrainConfig, evaluate, train

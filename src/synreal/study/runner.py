@@ -321,7 +321,7 @@ class _Rounds:
 
         results = store.tidy()
         settings = settings_from_meta(self.meta, self.spec.report.level)
-        cells = cells_needing_seeds(analyse_study(results, settings))
+        cells = cells_needing_seeds(analyse_study(results, settings, laws=False))
         if not cells:
             return None
         self.round += 1

@@ -327,7 +327,6 @@ class TrackingResult:
 
     def tidy(self) -> "Any":
         """Long table ``tracker, sequence, metric, value`` (COMBINED included)."""
-        import pandas as pd
 
         t = self.table(tuple(METRICS))
         long = t.rename_axis("sequence").reset_index().melt(id_vars="sequence", var_name="metric", value_name="value")
