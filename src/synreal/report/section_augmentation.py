@@ -19,6 +19,11 @@ def _count(df: pd.DataFrame, decision: str) -> int:
     return int((df["decision"] == decision).sum())
 
 
+def _are(n: int) -> str:
+    """'1 is' or '3 are'."""
+    return f"{n} {'is' if n == 1 else 'are'}"
+
+
 @section("augmentation", order=25)
 def augmentation_section(ctx: ReportContext) -> Section | None:
     """Every synthetic gain beside the gain of plain augmentation (real+aug)."""
@@ -43,21 +48,22 @@ def augmentation_section(ctx: ReportContext) -> Section | None:
     if len(over_aug):
         n = len(over_aug)
         sec.headlines.append(
-            f"Of {n} synthetic cells (configuration x real fraction), {_count(over_aug, 'above')} are shown better "
-            f"than real+aug, the augmentation baseline, {_count(over_aug, 'below')} are shown worse and "
+            f"Of {n} synthetic cells (configuration x real fraction), {_are(_count(over_aug, 'above'))} shown better "
+            f"than real+aug, the augmentation baseline, {_are(_count(over_aug, 'below'))} shown worse and "
             f"{_count(over_aug, 'undecided')} cannot be told apart from it; {_count(over_real, 'above')} of "
-            f"{len(over_real)} are shown better than real-only training (one-sided {s.level:.0%} bounds, paired by "
-            "seed).")
+            f"{len(over_real)} {'is' if _count(over_real, 'above') == 1 else 'are'} shown better than real-only "
+            f"training (one-sided {s.level:.0%} bounds, paired by seed).")
     elif len(over_real):
         sec.headlines.append(f"Of {len(over_real)} synthetic cells, {_count(over_real, 'above')} are shown better "
                              f"than real-only training (one-sided {s.level:.0%} bounds, paired by seed).")
     unit = s.metric if s.higher_is_better else f"{s.metric} reduction"
     if len(over_aug):
         b = over_aug.sort_values(["gain", "config"], ascending=[False, True]).iloc[0]
-        verdict = {"above": "shown better than", "below": "shown worse than", "undecided": "cannot be told apart from",
-                   "too few seeds": "has too few seeds against"}[b["decision"]]
+        verdict = {"above": "it is shown better than", "below": "it is shown worse than",
+                   "undecided": "it cannot be told apart from", "too few seeds": "it has too few seeds against"}[b["decision"]]
+        link = "; " if b["decision"] == "above" else ", but "
         txt = (f"Largest mean gain over the augmentation baseline: {b['config']} at {fmt_pct(b['real_fraction'])} "
-               f"real, {fmt_signed(b['gain'])} {unit}, so it is {verdict} real+aug "
+               f"real, {fmt_signed(b['gain'])} {unit}{link}{verdict} real+aug "
                f"({fmt_bounds(b['lower'], b['upper'], b['bound_level'], level=s.level, n=int(b['n_seeds']))})")
         alone = aug_alone[aug_alone["real_fraction"] == b["real_fraction"]]
         if len(alone):

@@ -69,7 +69,7 @@ def substitution_sentence(row: pd.Series, tests: pd.DataFrame, a: StudyAnalysis)
             hi_txt = fmt_pct(row["point_hi"]) if np.isfinite(row["point_hi"]) else "n/a"
             lo_txt = fmt_pct(max(row["point_lo"], 0.0)) if np.isfinite(row["point_lo"]) else "0%"
             text += (f" Point estimate: {fmt_pct(row['point'])} ({s.level:.0%} interval {lo_txt} to {hi_txt}, "
-                     "bootstrap over seeds).")
+                     "over seeds).")
         if row["point_note"]:
             text += f" Note: {row['point_note']}."
     elif status == "none":
@@ -214,5 +214,5 @@ def _method_note(a: StudyAnalysis) -> str:
             f"mean of d lies above -{s.tolerance:g} (shown within the tolerance; a wide interval makes a pass harder, "
             f"never easier); f* is the smallest fraction from which every larger fraction passes. Bounds are "
             f"Student-t over seeds; {schedule}. The point estimate is where the isotonic mean curve crosses "
-            f"-{s.tolerance:g} (linear in log fraction), with a t interval on the seed-bootstrap spread of the "
-            "crossing.")
+            f"-{s.tolerance:g} (linear in log fraction); its interval holds every fraction at which a paired t-test "
+            f"does not tell the seeds' interpolated curves apart from -{s.tolerance:g}.")
