@@ -100,7 +100,7 @@ def parse_labels(
         hint = "store them as integers (labels.astype(int))" if np.all(np.isfinite(raw) & (raw == np.round(raw))) else None
         bad = int(np.flatnonzero(~np.isfinite(raw) | (raw != np.round(raw)))[0]) if hint is None else 0
         raise UserInputError(
-            f"labels are floats (dtype {raw.dtype}, label {bad} is {raw[bad]!r}); expected integers or class-name strings",
+            f"labels are floats (dtype {raw.dtype}, label {bad} is {raw[bad].item()!r}); expected integers or class-name strings",
             file=file, key=key, hint=hint,
         )
     if raw.dtype.kind not in "iuUS":
