@@ -76,6 +76,23 @@ def use_cache(cache: bool | None, n: int, shape: Sequence[int]) -> bool:
     return n * int(np.prod(shape)) * 4 > CACHE_MIN_BYTES
 
 
+def open_cached(key: str, *, directory: str | Path | None = None) -> np.ndarray | None:
+    """The cached array called ``key``, memory-mapped read-only, or None when there is none.
+
+    Example:
+        >>> import tempfile
+        >>> open_cached("nothing-here", directory=tempfile.mkdtemp()) is None
+        True
+    """
+    path = cache_dir(directory) / f"{key}.npy"
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return None  # a foreign or damaged file under our name: the caller rebuilds it
+
+
 def cached_array(
     key: str,
     shape: tuple[int, ...],
@@ -101,22 +118,17 @@ def cached_array(
         >>> a.tolist()
         [[7, 7, 7], [7, 7, 7]]
     """
+    arr = open_cached(key, directory=directory)
+    if arr is not None and arr.shape == tuple(shape) and arr.dtype == np.dtype(dtype):
+        return arr
     folder = cache_dir(directory)
-    path = folder / f"{key}.npy"
-    if path.is_file():
-        try:
-            arr = np.load(path, mmap_mode="r", allow_pickle=False)
-            if arr.shape == tuple(shape) and arr.dtype == np.dtype(dtype):
-                return arr
-        except (OSError, ValueError):
-            pass  # a foreign or damaged file under our name: rebuilt below
     folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
+    with atomic_path(folder / f"{key}.npy") as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.dtype(dtype), shape=tuple(shape))
         fill(out)
         out.flush()
         del out
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    return np.load(folder / f"{key}.npy", mmap_mode="r", allow_pickle=False)
 
 
 def progress_callback(total: int, description: str) -> tuple[Callable[[int], None], Callable[[], None]]:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from synreal.data.base import FeatureSet, ImageSet, LabelledSet, MappedImages, with_labels
-from synreal.data.cache import cache_key, cached_array, files_key, progress_callback, use_cache
+from synreal.data.cache import cache_key, cached_array, files_key, open_cached, progress_callback, use_cache
 from synreal.data.convert import ConversionPolicy, InputShape, convert, stored_images, stored_layout, to_nchw, to_unit_range
 from synreal.data.decode import IMAGE_SUFFIXES, decode_images, exact_as_uint8, scan_images, target_shape
 from synreal.errors import UserInputError
@@ -205,24 +205,35 @@ def load_image_folder(
             raise UserInputError(f"class folder {root / name} holds no PNG/JPEG images", file=file, key=key)
         paths += files
         labels += [ci] * len(files)
-    headers = scan_images(paths)
-    target = target_shape(headers, image_size=image_size, channels=channels, what=str(root), file=file, key=key)
     meta: dict[str, Any] = {"dataset": "folder", "path": str(root)}
     label_arr = np.asarray(labels, np.int64)
-    if not use_cache(cache, len(paths), target):
+    if cache is None:
+        # decide from the first image alone: reading every header costs as much as the cache saves
+        guess = target_shape(scan_images(paths[:1]), image_size=image_size, channels=channels, what=str(root))
+        cache = use_cache(None, len(paths), guess)
+    if not cache:
+        headers = scan_images(paths)
+        target = target_shape(headers, image_size=image_size, channels=channels, what=str(root), file=file, key=key)
         return ImageSet(decode_images(paths, target, policy), label_arr, classes, meta)
-    dtype = np.uint8 if exact_as_uint8(headers, target) else np.float32
-    k = cache_key("folder", files_key(paths, root), str(root.resolve()), tuple(target), (policy or ConversionPolicy()).model_dump(), np.dtype(dtype).str)
+    # the key covers what decides the array (files, size, channels, policy); the file's own
+    # header then says its shape, so a reused cache needs no image header read at all
+    k = cache_key("folder", files_key(paths, root), str(root.resolve()), image_size, channels,
+                  (policy or ConversionPolicy()).model_dump())
+    store = open_cached(k, directory=cache_dir)
+    if store is None or len(store) != len(paths):
+        headers = scan_images(paths)
+        target = target_shape(headers, image_size=image_size, channels=channels, what=str(root), file=file, key=key)
+        dtype = np.uint8 if exact_as_uint8(headers, target) else np.float32
 
-    def fill(out: np.ndarray) -> None:
-        update, close = progress_callback(len(paths), f"decoding {root.name}") if len(paths) >= _PROGRESS_MIN else (None, None)
-        try:
-            decode_images(paths, target, policy, out=out, progress=update)
-        finally:
-            if close is not None:
-                close()
+        def fill(out: np.ndarray) -> None:
+            update, close = progress_callback(len(paths), f"decoding {root.name}") if len(paths) >= _PROGRESS_MIN else (None, None)
+            try:
+                decode_images(paths, target, policy, out=out, progress=update)
+            finally:
+                if close is not None:
+                    close()
 
-    store = cached_array(k, (len(paths), *target), dtype, fill, directory=cache_dir)
+        store = cached_array(k, (len(paths), *target), dtype, fill, directory=cache_dir)
     return ImageSet(MappedImages(store), label_arr, classes, meta | {"cache": str(store.filename)})
 
 
