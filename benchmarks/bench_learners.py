@@ -12,7 +12,8 @@ demo's 168-run grid, every run fitting a probe on up to all the training feature
 
 Usage:
     python benchmarks/bench_learners.py
-    python benchmarks/bench_learners.py --n 20000 --steps 5     # quick
+    python benchmarks/bench_learners.py --n 20000 --steps 2     # quick
+    python benchmarks/bench_learners.py --skip-images           # the feature learners only
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def features(n: int, d: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]
     rng = np.random.default_rng(seed)
     centres = np.random.default_rng(123).normal(size=(k, d)) / np.sqrt(d)
     y = rng.integers(0, k, n)
-    x = centres[y] + rng.normal(size=(n, d)) * (4.0 / np.sqrt(d))
+    x = centres[y] + rng.normal(size=(n, d)) * (10.0 / np.sqrt(d))
     return x.astype(np.float32), y
 
 
@@ -68,6 +69,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=100_000, help="feature rows for the probe")
     ap.add_argument("--dim", type=int, default=512, help="feature dimension")
     ap.add_argument("--steps", type=int, default=5, help="timed training steps per image learner")
+    ap.add_argument("--skip-images", action="store_true", help="only the feature learners")
     args = ap.parse_args()
     from synreal.data.base import FeatureSet
     from synreal.learners.base import LEARNERS
@@ -78,7 +80,7 @@ def main() -> int:
     cores = len(os.sched_getaffinity(0))
     print(f"load average {os.getloadavg()[0]:.2f} on {cores} cores; torch {torch.__version__}")
     print(f"{'learner':<34}{'threads':>8}{'steps/s':>10}{'images/s':>10}")
-    for name, params in (("resnet", {"depth": 18}), ("small-cnn", {})):
+    for name, params in () if args.skip_images else (("resnet", {"depth": 18}), ("small-cnn", {})):
         for threads in sorted({1, cores}):
             sps = steps_per_second(name, params, (3, 32, 32), 64, args.steps, threads)
             label = f"{name} {params or ''} 3x32x32 batch 64"
