@@ -204,7 +204,7 @@ def test_linear_probe_fine_tuning_is_pulled_towards_the_pretrained_weights():
         probe = cls.build(cls.Config(l2=l2), (32,), 3)
         probe.load_state_dict(pre.state_dict())
         train(probe, ft_data, TrainConfig(**CPU), seed=0)
-        return float((probe.linear.weight - w_pre).norm())
+        return float((probe.linear.weight.detach() - w_pre).norm())
 
     assert finetune(10.0) < 0.1 * finetune(1e-5)
 
