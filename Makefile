@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-PY ?= python3.11
+# The first of python3.11, python3.12, python3.13, python3 that is at least 3.11 (or PY=...).
+PY ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,7 +10,8 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test install clean bench
 
 $(BIN)/python:
-	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=/path/to/python3.11"; exit 2; }
+	@test -n "$(PY)" || { echo "no Python >= 3.11 found (tried python3.11, python3.12, python3.13, python3); set PY=/path/to/python"; exit 2; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$(PY) is older than 3.11; set PY=/path/to/python3.11 or newer"; exit 2; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -34,8 +34,9 @@ def knn(database: np.ndarray, queries: np.ndarray, k: int, *, metric: Literal["i
         >>> i.tolist()
         [[1, 0]]
     """
-    import faiss
+    from synreal._optional import require
 
+    faiss = require("faiss", "faiss")
     if database.ndim != 2 or queries.ndim != 2 or database.shape[1] != queries.shape[1]:
         raise ValueError(f"database {database.shape} and queries {queries.shape} must be (N, D) and (Q, D)")
     k = int(min(k, len(database)))

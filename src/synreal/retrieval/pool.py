@@ -300,7 +300,7 @@ def _read_rows(root: Path) -> tuple[Path, list[dict[str, Any]], str]:
 
 def _load_folder(root: Path, *, image_size: int | None, channels: int | None) -> Pool:
     """A pool folder: caption table, image files, optional embeddings and pool.json."""
-    from PIL import Image, UnidentifiedImageError
+    from synreal.data.decode import decode_images, scan_images, target_shape
 
     info = _read_pool_json(root)
     table, rows, unit = _read_rows(root)
@@ -334,30 +334,12 @@ def _load_folder(root: Path, *, image_size: int | None, channels: int | None) ->
         files.append(img)
         raw_labels.append(None if label is None else str(label))
 
-    pil = []
-    for r, f in zip(rows, files):
-        try:
-            with Image.open(f) as im:
-                im.load()
-                pil.append(im.copy())
-        except (UnidentifiedImageError, OSError) as exc:
-            raise UserInputError(f"cannot read image {f}: {exc}", file=table, **where(r)) from None
-    if channels is None:
-        channels = 1 if all(im.mode in ("L", "1", "I", "I;16") for im in pil) else 3
-    mode = "L" if channels == 1 else "RGB"
-    sizes = {im.size for im in pil}
-    if image_size is None and len(sizes) > 1:
-        raise UserInputError(
-            f"pool images have {len(sizes)} different sizes (e.g. {sorted(sizes)[:3]}); set image_size to resize", file=root
-        )
-    arrays = []
-    for im in pil:
-        im = im.convert(mode)
-        if image_size is not None and im.size != (image_size, image_size):
-            im = im.resize((image_size, image_size), Image.BILINEAR)
-        a = np.asarray(im, dtype=np.float32) / 255.0
-        arrays.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
-    images = np.stack(arrays)
+    def locate(i: int) -> dict[str, Any]:
+        return {"file": table, **where(rows[i])}
+
+    headers = scan_images(files, where=locate)
+    target = target_shape(headers, image_size=image_size, channels=channels, what=f"the pool {root}", file=root)
+    images = decode_images(files, target, where=locate)
 
     labels, classes = None, None
     if has_labels:
@@ -461,25 +443,10 @@ def _load_npz(p: Path) -> Pool:
 
 def _npz_images(images: np.ndarray, z: Any, p: Path) -> np.ndarray:
     """(N,H,W) | (N,C,H,W) | (N,H,W,C) in uint8 or [0, max_value] -> float32 (N,C,H,W) in [0, 1]."""
-    if images.ndim == 3:
-        images = images[:, None]
-    elif images.ndim == 4 and images.shape[-1] in (1, 3) and images.shape[1] not in (1, 3):
-        images = images.transpose(0, 3, 1, 2)
-    elif images.ndim != 4:
-        raise UserInputError(f"'images' has shape {images.shape}; expected (N,H,W), (N,C,H,W) or (N,H,W,C)", file=p, key="images")
-    if "max_value" in z.files:
-        scale = float(z["max_value"])
-    else:
-        scale = 255.0 if images.dtype == np.uint8 else 1.0
-    out = images.astype(np.float32) / scale
-    if out.size and (out.min() < -1e-6 or out.max() > 1 + 1e-6):
-        raise UserInputError(
-            f"pixel values span {out.min():.3g}..{out.max():.3g} after scaling by {scale:g}; "
-            "store uint8 0..255, floats in [0, 1], or add a 'max_value' entry",
-            file=p,
-            key="images",
-        )
-    return np.clip(out, 0, 1)
+    from synreal.data.convert import stored_images
+
+    max_value = float(z["max_value"]) if "max_value" in z.files else None
+    return stored_images(images, max_value=max_value, file=str(p), key="images")
 
 
 # --------------------------------------------------------------------------- writer

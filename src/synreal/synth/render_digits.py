@@ -21,22 +21,31 @@ Glyph fields are computed once per process and tiled into one texture atlas; eac
 images then costs two ``grid_sample`` calls and one small batched matrix product, so
 rendering is never the slow part of a study. Randomness comes only from the seed, and the
 arrays do not depend on the number of threads.
+
+Other sizes and layouts (USPS-like 16x16, MNIST-like 28x28, grey levels) are in
+``synreal.synth.digit_layouts``, which draws through ``render_blocks`` here. This module is
+longer than 600 lines because the glyph fields, handwriting templates and the batched
+renderer share private tables and constants that are clearer in one place.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from synreal.data.base import ImageSet
+from synreal.data.convert import InputShape
 from synreal.errors import UserInputError
 from synreal.synth.base import SOURCES, SourceConfig
 from synreal.synth.fonts import DIGITS, digit_fonts, glyph_bitmap, vet_fonts
+
+if TYPE_CHECKING:
+    import torch
 
 # Glyph frame: each glyph's ink box is centred and scaled to height 2 ("glyph units"). Its
 # distance field is stored on a _TEX x _TEX texture covering [-_REACH, _REACH]^2, which
@@ -111,6 +120,14 @@ class RenderDigitsConfig(SourceConfig):
     elastic_alpha: float = Field(3.0, ge=0, le=8, description="elastic distortion: RMS displacement in px (0 = off)")
     elastic_sigma: float = Field(
         12.0, gt=0, le=32, description="elastic distortion: smoothness, px between the random lattice's nodes"
+    )
+    size: int = Field(
+        8, ge=4, le=256, description="output side in px: 8 = the 8x8 ink counts of digits; 16 = USPS-like; 28 = MNIST-like"
+    )
+    layout: Literal["auto", "fill", "mnist"] = Field(
+        "auto",
+        description="fill: the ink box scaled to the frame (digits, USPS); mnist: into a 20x20 box, centred by "
+        "centre of mass; auto: mnist at 28 px, else fill",
     )
     box_height: float = Field(32.0, gt=4, le=32, description="size normalisation: ink box height in px")
     box_width: float = Field(22.0, gt=4, le=32, description="size normalisation: wider ink boxes are squeezed to this")
@@ -471,8 +488,14 @@ def _labels(n: int, n_classes: int, rng: np.random.Generator) -> np.ndarray:
     return labels[rng.permutation(n)]
 
 
-def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigitsConfig, n_fonts: int, size: int):
+def _render_chunk(
+    digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigitsConfig, n_fonts: int, size: int, frame: int | None = None
+):
     """Bool ink (B, size, size) as a torch tensor, for the given digit values.
+
+    Lengths of the knobs are px of a 32-px frame that spans ``frame`` pixels of the
+    ``size`` x ``size`` bitmap (default: the whole bitmap), centred in it; the ink
+    fraction is of the frame's area.
 
     Per-image geometry is composed in float64 numpy; torch does the per-pixel work with
     plain elementwise ops, small matrix products and grid_sample, whose results do not
@@ -483,7 +506,8 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
 
     atlas, points, curves, hand_start, hand_count = _glyph_table(cfg.font_names(), cfg.stroke_style)
     b = len(digits)
-    k = size / 32.0
+    frame = size if frame is None else frame
+    k = frame / 32.0
 
     def tensor(v: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(v, np.float32))
@@ -493,7 +517,7 @@ def _render_chunk(digits: np.ndarray, rng: np.random.Generator, cfg: RenderDigit
     by_hand = rng.random(b) < cfg.hand_share
     variant = (rng.random(b) * hand_count[digits]).astype(np.int64)
     width = rng.uniform(*cfg.stroke_width, b)
-    ink_target = rng.uniform(*cfg.ink_fraction, b) * size * size if cfg.ink_fraction is not None else None
+    ink_target = rng.uniform(*cfg.ink_fraction, b) * frame * frame if cfg.ink_fraction is not None else None
     slant = np.radians(rng.uniform(*cfg.slant, b))
     theta = np.radians(rng.uniform(*cfg.rotation, b))
     aspect = rng.uniform(*cfg.aspect, b)
@@ -672,26 +696,70 @@ def render_digits(
         raise UserInputError(f"expected distinct digits in 0..9, found {list(digits or [])}", key="digits")
     n = int(n)
     labels = wanted[_labels(n, len(wanted), np.random.default_rng([seed, 0]))].astype(np.int64)
+    return render_blocks(labels, seed, cfg, size, 4 if reduce else 1), labels
+
+
+def digit_labels(n: int, seed: int, digits: Sequence[int]) -> np.ndarray:
+    """The balanced, shuffled digit of each of ``n`` images, as ``render_digits`` draws them."""
+    wanted = np.asarray(list(digits), np.int64)
+    return wanted[_labels(int(n), len(wanted), np.random.default_rng([seed, 0]))].astype(np.int64)
+
+
+def render_blocks(
+    labels: np.ndarray,
+    seed: int,
+    cfg: RenderDigitsConfig,
+    canvas: int,
+    block: int,
+    *,
+    frame: int | None = None,
+    post: Callable[[torch.Tensor, int], torch.Tensor] | None = None,
+) -> np.ndarray:
+    """Render ``labels`` at ``canvas`` px and count ink per ``block`` x ``block`` block.
+
+    Args:
+        labels: the digit of each image.
+        seed: the only source of randomness.
+        cfg: the knobs.
+        canvas: bitmap side in px, a multiple of ``block``.
+        block: block side (1 = the 0/1 bitmap itself); counts run 0..block**2.
+        frame: px of the canvas that the 32-px frame of the knobs spans (default: all).
+        post: applied to each chunk's bool ink (B, canvas, canvas) and chunk number
+            before counting (e.g. centring by centre of mass).
+
+    Returns:
+        uint8 (n, canvas / block, canvas / block) of ink counts.
+    """
+    import torch
+
+    n = len(labels)
     n_fonts = len(cfg.font_names())
-    side = size // 4 if reduce else size
+    side = canvas // block
     out = np.empty((n, side, side), np.uint8)
+    # the same chunks as always up to 32 px (so the arrays never change); fewer images per
+    # chunk for larger canvases, to bound memory
+    chunk = _CHUNK if canvas <= 32 else max(1, _CHUNK * 32 * 32 // (canvas * canvas))
     with torch.no_grad():
-        for start in range(0, n, _CHUNK):
-            stop = min(start + _CHUNK, n)
-            rng = np.random.default_rng([seed, 1, start // _CHUNK])
-            ink = _render_chunk(labels[start:stop], rng, cfg, n_fonts, size)
-            if reduce:
-                # a 4x4 mean of 0/1 values times 16 is an exact integer count in float32
-                counts = torch.nn.functional.avg_pool2d(ink[:, None].float(), 4)[:, 0] * 16
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            rng = np.random.default_rng([seed, 1, start // chunk])
+            ink = _render_chunk(labels[start:stop], rng, cfg, n_fonts, canvas, frame)
+            if post is not None:
+                ink = post(ink, start // chunk)
+            if block > 1:
+                # a block mean of 0/1 values times block**2 is an exact integer count in float32
+                counts = torch.nn.functional.avg_pool2d(ink[:, None].float(), block)[:, 0] * (block * block)
                 out[start:stop] = counts.round().to(torch.uint8).numpy()
             else:
                 out[start:stop] = ink.numpy()
-    return out, labels
+    return out
 
 
-@SOURCES.register("render-digits", doc="digits drawn from fonts and handwriting templates, reduced to 8x8 like digits")
+@SOURCES.register(
+    "render-digits", doc="digits drawn from fonts and handwriting templates: 8x8 ink counts like digits, or any size (size, layout)"
+)
 class RenderDigits:
-    """Digits rendered from fonts at 32x32 and reduced to 8x8 ink counts, like scikit-learn's digits.
+    """Digits rendered from fonts at 32x32 and reduced to 8x8 ink counts, like scikit-learn's digits, or at any size.
 
     Args:
         config: the knobs (``RenderDigits.Config``); stored, used when generating.
@@ -708,6 +776,15 @@ class RenderDigits:
     def __init__(self, config: RenderDigitsConfig) -> None:
         self.config = config
 
+    def output_shape(self) -> InputShape:
+        """(1, size, size): the shape of every image ``generate`` returns.
+
+        Example:
+            >>> RenderDigits(RenderDigits.Config(size=16)).output_shape()
+            InputShape(channels=1, height=16, width=16)
+        """
+        return InputShape(1, self.config.size, self.config.size)
+
     def generate(self, n: int, seed: int, classes: list[str]) -> ImageSet:
         """``n`` images balanced over ``classes`` (digit names "0".."9"), deterministic in ``seed``.
 
@@ -717,7 +794,9 @@ class RenderDigits:
             classes: digit names; ``labels`` index into this list.
 
         Returns:
-            An ImageSet of float32 (n, 1, 8, 8) = block counts / 16, with the knobs in ``meta``.
+            An ImageSet of float32 (n, 1, size, size): at the default 8x8 the 4x4 block
+            counts / 16, at other sizes the grey levels of ``synreal.synth.digit_layouts``;
+            the knobs are in ``meta``. Colour is the conversion policy's business.
 
         Example:
             >>> s = RenderDigits(RenderDigits.Config()).generate(10, 0, ["3", "8"])
@@ -731,10 +810,12 @@ class RenderDigits:
                 key="real.dataset",
                 hint="use it with a dataset whose classes are digit names, such as digits",
             )
-        counts, digits = render_digits(n, seed, self.config, digits=[int(c) for c in classes])
+        from synreal.synth.digit_layouts import render_digit_images
+
+        grey, digits = render_digit_images(n, seed, self.config, digits=[int(c) for c in classes])
         lookup = {int(c): i for i, c in enumerate(classes)}
         labels = np.array([lookup[d] for d in digits.tolist()], np.int64)
-        images = (counts.astype(np.float32) / 16.0)[:, None]
+        images = grey[:, None]
         meta = {
             "source": "render-digits",
             "seed": int(seed),

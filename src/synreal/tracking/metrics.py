@@ -277,8 +277,10 @@ def preprocess(
 
 def _metric_objects(threshold: float) -> list[Any]:
     """TrackEval's metric instances (imported lazily: trackeval pulls in scipy)."""
-    from trackeval.metrics import CLEAR, HOTA, Count, Identity
+    from synreal._optional import require
 
+    te_metrics = require("trackeval.metrics", "tracking")
+    CLEAR, HOTA, Count, Identity = te_metrics.CLEAR, te_metrics.HOTA, te_metrics.Count, te_metrics.Identity
     cfg = {"THRESHOLD": threshold, "PRINT_CONFIG": False}
     return [HOTA(), CLEAR(cfg), Identity(cfg), Count()]
 
@@ -351,7 +353,9 @@ class TrackingResult:
 
     def write(self, out_dir: str | Path, cls: str = "pedestrian") -> list[Path]:
         """Write TrackEval's ``pedestrian_summary.txt`` and ``pedestrian_detailed.csv`` plus a tidy ``results.csv``."""
-        from trackeval import utils as te_utils
+        from synreal._optional import require
+
+        te_utils = require("trackeval.utils", "tracking")
 
         d = Path(out_dir)
         d.mkdir(parents=True, exist_ok=True)
