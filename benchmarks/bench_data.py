@@ -94,7 +94,7 @@ def step_study(folder: str, cache_dir: str, out_dir: str, steps: int) -> dict:
         "executor": {"kind": "local", "workers": 2},
     })
     t0 = time.perf_counter()
-    outcome = run_study(spec, Path(out_dir), console=Console(stderr=True, quiet=True), report=False)
+    outcome = run_study(spec, Path(out_dir), console=Console(stderr=True, quiet=True))
     return {"mode": "study", "runs": outcome.executed, "wall_seconds": time.perf_counter() - t0,
             "main_peak_rss_gib": _peak_gb(), "largest_worker_peak_rss_gib": _peak_gb(resource.RUSAGE_CHILDREN)}
 

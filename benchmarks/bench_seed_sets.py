@@ -16,6 +16,7 @@ import pandas as pd
 from rich.console import Console
 
 from synreal.cli.study import demo_spec_path
+from synreal.report.build import report_from_store
 from synreal.study.runner import run_study
 from synreal.study.spec import load_spec
 
@@ -27,6 +28,7 @@ def run(first: int, out: Path) -> pd.DataFrame:
     spec = spec.model_copy(update={"seeds": spec.adaptive.model_copy(update={"first": first})})
     t0 = time.perf_counter()
     run_study(spec, out / f"first-{first}", console=Console(stderr=True))
+    report_from_store(out / f"first-{first}")
     print(f"seeds from {first}: {time.perf_counter() - t0:.0f} s")
     return pd.read_csv(out / f"first-{first}" / "verdicts.csv")
 

@@ -36,6 +36,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
+    # mkstemp makes the file private (0600); give it the permissions a plain open would
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield tmp
         with open(tmp, "rb") as fh:
@@ -44,6 +46,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read without changing it for longer than a call)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | Path, payload: bytes) -> None:
@@ -57,3 +66,17 @@ def atomic_write_bytes(path: str | Path, payload: bytes) -> None:
     """
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    r"""Write UTF-8 ``text`` to ``path`` atomically (no newline translation).
+
+    Example:
+        >>> import tempfile
+        >>> p = Path(tempfile.mkdtemp()) / "t.txt"
+        >>> write_text(p, "é\n"); p.read_text(encoding="utf-8")
+        'é\n'
+    """
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)

@@ -22,35 +22,34 @@ from importlib import metadata
 
 from synreal.errors import UserInputError
 
-BUILTIN_MODULES = (
-    "synreal.data.datasets",
-    "synreal.learners.cnn",
-    "synreal.learners.resnet",
-    "synreal.learners.probe",
-    "synreal.synth.user_files",
-    "synreal.synth.render_digits",
-    "synreal.synth.diffusion",
-    "synreal.retrieval.retrievers",
-    "synreal.study.conditions",
-    "synreal.study.baseline_conditions",
-    "synreal.study.executor",
-)
+BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
+    "task": ("synreal.tasks.classification",),
+    "dataset": ("synreal.data.datasets",),
+    "learner": ("synreal.learners.cnn", "synreal.learners.resnet", "synreal.learners.probe"),
+    "synthetic source": ("synreal.synth.user_files", "synreal.synth.render_digits", "synreal.synth.diffusion"),
+    "retriever": ("synreal.retrieval.retrievers",),
+    "condition": ("synreal.study.conditions", "synreal.study.baseline_conditions"),
+    "executor": ("synreal.study.executor",),
+    "report section": ("synreal.report.section_core", "synreal.report.section_substitution",
+                       "synreal.report.section_flexibility", "synreal.report.section_augmentation",
+                       "synreal.report.section_scaling", "synreal.report.section_retrieval"),
+}
+"""The modules whose import registers the built-in plugins, by registry kind."""
+STUDY_KINDS = ("task", "dataset", "learner", "synthetic source", "retriever", "condition", "executor")
+"""What planning and running a study needs (the report sections are loaded by the report)."""
 
 LEARNER_GROUP = "synreal.learners"
 """The entry point group through which installed packages add learners."""
 
 
 def _check_learner(name: str, obj: object, origin: str) -> None:
-    """A learner class has a pydantic Config and a build method; a UserInputError otherwise."""
-    from pydantic import BaseModel
+    """A plugin's class implements the learner contract (``LEARNERS.check``); a UserInputError otherwise."""
+    from synreal.learners.base import LEARNERS
 
-    config = getattr(obj, "Config", None)
-    if not (inspect.isclass(config) and issubclass(config, BaseModel)) or not callable(getattr(obj, "build", None)):
-        raise UserInputError(
-            f"entry point {name!r} ({origin}) is not a learner: expected a class with a pydantic 'Config' "
-            "and a 'build(config, in_shape, n_classes)' classmethod",
-            key=LEARNER_GROUP,
-        )
+    try:
+        LEARNERS.check(name, obj)
+    except TypeError as exc:
+        raise UserInputError(f"entry point {name!r} ({origin}) is not a learner: {exc}", key=LEARNER_GROUP) from None
 
 
 @lru_cache(maxsize=1)
@@ -79,8 +78,24 @@ def load_entry_point_learners() -> tuple[str, ...]:
     return tuple(added)
 
 
+def load_plugins(*kinds: str) -> None:
+    """Import the modules that register the built-in plugins of ``kinds`` (all when none is given),
+    then the learner entry points. Idempotent: a module imports once per process, and the entry
+    points load once (``load_entry_point_learners`` is cached).
+
+    Example:
+        >>> load_plugins("dataset")
+        >>> from synreal.data.datasets import DATASETS
+        >>> "digits" in DATASETS
+        True
+    """
+    for kind in kinds or tuple(BUILTIN_MODULES):
+        for name in BUILTIN_MODULES[kind]:
+            importlib.import_module(name)
+    if not kinds or "learner" in kinds:
+        load_entry_point_learners()
+
+
 def load_builtin_plugins() -> None:
-    """Import every module that registers built-in plugins, then the learner entry points (idempotent)."""
-    for name in BUILTIN_MODULES:
-        importlib.import_module(name)
-    load_entry_point_learners()
+    """Everything a study needs: ``load_plugins(*STUDY_KINDS)``."""
+    load_plugins(*STUDY_KINDS)

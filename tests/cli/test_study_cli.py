@@ -17,7 +17,7 @@ from tests.conftest import REPO, tiny_spec
 def test_demo_runs_exactly_the_example_spec():
     assert demo_spec_path().read_bytes() == (REPO / "examples" / "digits.yaml").read_bytes()
     spec = load_spec(demo_spec_path())
-    assert len(spec.seeds) >= 3 and len(spec.real_fractions) >= 5
+    assert spec.adaptive is not None and spec.adaptive.start >= 3 and len(spec.real_fractions) >= 5
     conditions = {c.condition for c in spec.conditions}
     assert {"real", "real+aug", "pretrain", "mix", "synthetic-only"} <= conditions
     assert len(spec.sources) >= 2 and spec.scaling is not None
@@ -41,7 +41,7 @@ def test_run_then_report_through_the_cli(tmp_path, noisy_digits_npz, capsys):
     assert not re.search(r"""(src|href)=["']https?://""", html)
     assert re.findall(r"<img[^>]+src=\"data:image/png;base64,", html)
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["meta"]["data_fingerprint"] == RunStore(out).meta()["data_fingerprint"]
+    assert summary["meta"]["data_fingerprint"] == RunStore(out).meta().data_fingerprint
     table = pd.read_csv(out / "results.csv")
     assert set(table.condition) == {"real", "real+aug", "pretrain", "synthetic-only"}
     # the report is rebuilt from the store alone, identically

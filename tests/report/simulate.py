@@ -97,6 +97,7 @@ def simulate_meta(table: pd.DataFrame, **over: object) -> dict:
         "n_train_real": N_TRAIN_REAL,
         "version": "0.1.0",
         "data_fingerprint": "0123456789abcdef",
+        "tolerance": 0.01,
         "spec": {"name": "simulated-digits", "report": {"level": 0.95, "tolerance": 0.01}},
     }
     meta.update(over)

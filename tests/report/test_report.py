@@ -25,9 +25,9 @@ def built(tmp_path_factory):
     rng = np.random.default_rng(0)
     samples = {"real": rng.uniform(size=(12, 1, 8, 8)),
                "fonts-all": ImageSet(rng.uniform(size=(4, 1, 8, 8)).astype(np.float32), np.arange(4), list("0123"))}
-    meta = simulate_meta(table, samples=samples, timings={"wall_seconds": 12.5, "reused_runs": 3})
+    meta = simulate_meta(table, timings={"wall_seconds": 12.5, "reused_runs": 3})
     out = tmp_path_factory.mktemp("report")
-    paths = build_report(table, meta, out)
+    paths = build_report(table, meta, out, samples=samples)
     return table, paths, paths.html.read_text(encoding="utf-8"), json.loads(paths.summary.read_text())
 
 

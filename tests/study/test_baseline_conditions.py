@@ -22,21 +22,24 @@ def _spec(npz, **retrieval):
 
 def test_plan_matches_sizes_and_seeds_and_trains_the_generator_once(noisy_digits_npz):
     spec = validate_spec(_spec(noisy_digits_npz))
-    jobs, meta, _ = plan_study(spec)
+    plan = plan_study(spec)
+    jobs = plan.jobs
     gens = [j for j in jobs if j.kind == "generator"]
     assert len(gens) == 1
-    runs = [j.labels for j in jobs if j.kind == "run" and j.labels["condition"] != "real"]
-    cells = {(r["condition"], r["n_synthetic"], r["seed"]) for r in runs}
+    runs = [j.labels for j in jobs if j.kind == "run" and j.labels.condition != "real"]
+    cells = {(r.condition, r.n_synthetic, r.seed) for r in runs}
     for cond in ("retrieved", "generated", "perturbed"):
         assert {(n, s) for c, n, s in cells if c == cond} == {(n, s) for n in (20, 40) for s in (0, 1)}
-    assert all(r["gamma"] == 0.5 for r in runs if r["condition"] == "perturbed")
-    assert meta["n_pool_real"] > 0
+    assert all(r.gamma == 0.5 for r in runs if r.condition == "perturbed")
+    # the generated and perturbed runs wait for the one generator
+    assert all(j.deps == (gens[0].key,) for j in jobs if j.kind == "run" and j.labels.condition in ("generated", "perturbed"))
+    assert plan.meta.n_pool_real > 0
 
 
 @pytest.mark.slow
 def test_tiny_study_with_retrieved_and_generated(tmp_path, noisy_digits_npz):
     spec = validate_spec(_spec(noisy_digits_npz))
-    first = run_study(spec, tmp_path, console=QUIET, report=False)
+    first = run_study(spec, tmp_path, console=QUIET)
     tidy = RunStore(tmp_path).tidy()
     acc = tidy[tidy.metric == "accuracy"]
     assert set(acc.condition) == {"real", "retrieved", "generated", "perturbed"}
@@ -45,8 +48,8 @@ def test_tiny_study_with_retrieved_and_generated(tmp_path, noisy_digits_npz):
     # every baseline run trained on exactly the requested number of images
     assert (n_imgs.value.to_numpy() == n_imgs.n_synthetic.to_numpy()).all()
     assert (tidy[tidy.metric == "test_duplicates_removed"].value >= 0).all()
-    again = run_study(spec, tmp_path, console=QUIET, report=False)
-    assert again.executed == 0 and first.executed == len(plan_study(spec)[0])
+    again = run_study(spec, tmp_path, console=QUIET)
+    assert again.executed == 0 and first.executed == len(plan_study(spec).jobs)
 
 
 def test_embedded_pool_needs_held_apart_images(noisy_digits_npz):

@@ -24,7 +24,8 @@ QUIET = Console(file=open(os.devnull, "w"))
 
 def test_plan_shares_one_pretraining_across_fractions(noisy_digits_npz):
     spec = validate_spec(tiny_spec(noisy_digits_npz))
-    jobs, meta, _ = plan_study(spec)
+    plan = plan_study(spec)
+    jobs, meta = plan.jobs, plan.meta
     pre = [j for j in jobs if j.kind == "pretrain"]
     runs = [j for j in jobs if j.kind == "run"]
     # one checkpoint per (source, size, seed), used by every fraction and by synthetic-only
@@ -32,49 +33,54 @@ def test_plan_shares_one_pretraining_across_fractions(noisy_digits_npz):
     users = [r for r in runs if r.deps]
     assert len(users) == len(spec.seeds) * (len(spec.real_fractions) + 1)
     assert len({j.key for j in jobs}) == len(jobs)
-    assert meta["n_train_real"] + meta["n_test_real"] == 1797
+    assert meta.n_train_real + meta.n_test_real == 1797
 
 
-def test_key_depends_on_config_version_and_data():
-    cfg = {"a": 1, "b": [1, 2]}
+def test_key_depends_on_config_version_and_data(noisy_digits_npz):
+    from synreal.study.jobs import job_key
+
+    job = next(j for j in plan_study(validate_spec(tiny_spec(noisy_digits_npz))).jobs if j.kind == "run")
+    cfg = job.config
     k = job_key(cfg, "fp")
-    assert k == job_key({"b": [1, 2], "a": 1}, "fp")
-    assert k != job_key(cfg, "fp2") and k != job_key(cfg, "fp", version="9.9") and k != job_key({"a": 2, "b": [1, 2]}, "fp")
+    # the same content (rebuilt from its own JSON) gives the same key; config, version and data each change it
+    assert k == job_key(type(cfg).model_validate_json(cfg.model_dump_json()), "fp")
+    assert k != job_key(cfg, "fp2") and k != job_key(cfg, "fp", version="9.9")
+    assert k != job_key(cfg.model_copy(update={"seed": cfg.seed + 1}), "fp")
 
 
 def test_rerun_reuses_everything_and_new_cells_only_run_once(tmp_path, noisy_digits_npz):
     spec = validate_spec(tiny_spec(noisy_digits_npz))
-    first = run_study(spec, tmp_path, console=QUIET, report=False)
+    first = run_study(spec, tmp_path, console=QUIET)
     assert first.executed == first.planned + len(spec.seeds)  # runs + pretrainings
-    again = run_study(spec, tmp_path, console=QUIET, report=False)
+    again = run_study(spec, tmp_path, console=QUIET)
     assert again.executed == 0 and again.reused == first.planned
     wider = validate_spec(tiny_spec(noisy_digits_npz, real_fractions=[0.2, 0.5, 1.0]))
-    third = run_study(wider, tmp_path, console=QUIET, report=False)
+    third = run_study(wider, tmp_path, console=QUIET)
     # only the new fraction runs; the pre-training checkpoints are reused
     assert third.executed == 3 * len(spec.seeds) and third.artifacts_reused == len(spec.seeds)
 
 
 def test_same_spec_same_numbers_across_executors(tmp_path, noisy_digits_npz):
     spec = tiny_spec(noisy_digits_npz, conditions=["real", {"condition": "mix", "n_synthetic": [200]}])
-    run_study(validate_spec(spec), tmp_path / "a", console=QUIET, report=False)
-    run_study(validate_spec(spec), tmp_path / "b", console=QUIET, report=False, executor="local", workers=2)
+    run_study(validate_spec(spec), tmp_path / "a", console=QUIET)
+    run_study(validate_spec(spec), tmp_path / "b", console=QUIET, executor="local", workers=2)
     a, b = RunStore(tmp_path / "a").tidy(), RunStore(tmp_path / "b").tidy()
     acc = lambda t: t[t.metric == "accuracy"].sort_values("run_id")[["run_id", "value"]].to_numpy()  # noqa: E731
     assert np.array_equal(acc(a), acc(b))
     # a different seed gives different numbers (the seed really drives the run)
     other = validate_spec(dict(spec, seeds=[5, 6]))
-    run_study(other, tmp_path / "c", console=QUIET, report=False)
+    run_study(other, tmp_path / "c", console=QUIET)
     assert not np.array_equal(acc(a)[:, 1], acc(RunStore(tmp_path / "c").tidy())[:, 1])
 
 
 def test_interrupted_study_resumes_without_loss_or_duplicates(tmp_path, noisy_digits_npz):
     spec = validate_spec(tiny_spec(noisy_digits_npz))
-    partial = run_study(spec, tmp_path, console=QUIET, report=False, max_jobs=5)
+    partial = run_study(spec, tmp_path, console=QUIET, max_jobs=5)
     assert partial.executed == 5
     stored = RunStore(tmp_path).done_keys()
     assert len(stored) == 5
-    rest = run_study(spec, tmp_path, console=QUIET, report=False)
-    jobs, _, _ = plan_study(spec)
+    rest = run_study(spec, tmp_path, console=QUIET)
+    jobs = plan_study(spec).jobs
     assert rest.executed == len(jobs) - 5
     con = sqlite3.connect(tmp_path / "results.sqlite")
     assert con.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM jobs").fetchone() == (len(jobs), len(jobs))
@@ -106,8 +112,8 @@ def test_kill_9_loses_no_finished_run(tmp_path, noisy_digits_npz):
     proc.wait()
     kept = RunStore(out).done_keys()
     assert len(kept) >= n_before
-    resumed = run_study(validate_spec(spec), out, console=QUIET, report=False)
-    jobs, _, _ = plan_study(validate_spec(spec))
+    resumed = run_study(validate_spec(spec), out, console=QUIET)
+    jobs = plan_study(validate_spec(spec)).jobs
     assert resumed.executed == len(jobs) - len(kept)
     assert RunStore(out).done_keys() == {j.key for j in jobs}
 
@@ -121,14 +127,14 @@ def test_adaptive_seeds_go_only_to_cells_with_undecided_verdicts(tmp_path, noisy
     from synreal.analysis.study import analyse_study, settings_from_meta
 
     spec = validate_spec(_adaptive(noisy_digits_npz))
-    out = run_study(spec, tmp_path, console=QUIET, report=False)
+    out = run_study(spec, tmp_path, console=QUIET)
     store = RunStore(tmp_path)
     t = store.tidy()
     meta = store.meta()
     acc = t[t["metric"] == "accuracy"]
     seeds = acc.groupby(["condition", "source", "n_synthetic", "real_fraction"])["seed"].nunique()
     assert seeds.min() == 2 and seeds.max() > 2  # some cells got more seeds, not all
-    assert meta["looks"]["sizes"] == [2, 3, 4]
+    assert meta.looks.sizes == (2, 3, 4)
     # replay the engine's rounds: a cell got more seeds exactly when a verdict it serves was undecided
     from synreal.analysis.study import cells_needing_seeds
 
@@ -139,14 +145,14 @@ def test_adaptive_seeds_go_only_to_cells_with_undecided_verdicts(tmp_path, noisy
     assert need2 and got_more == need2 | need3
     store.close()
     # a rerun replays the same rounds from the store and trains nothing
-    again = run_study(spec, tmp_path, console=QUIET, report=False)
+    again = run_study(spec, tmp_path, console=QUIET)
     assert again.executed == 0 and again.planned == out.planned
 
 
 def test_adaptive_seeds_give_the_same_numbers_on_every_executor(tmp_path, noisy_digits_npz):
     spec = validate_spec(_adaptive(noisy_digits_npz, conditions=["real", {"condition": "pretrain", "n_synthetic": [200]}]))
-    a = run_study(spec, tmp_path / "a", console=QUIET, report=False)
-    b = run_study(spec, tmp_path / "b", console=QUIET, report=False, executor="local", workers=2)
+    a = run_study(spec, tmp_path / "a", console=QUIET)
+    b = run_study(spec, tmp_path / "b", console=QUIET, executor="local", workers=2)
     ta, tb = (RunStore(tmp_path / d).tidy() for d in "ab")
     key = ["condition", "source", "n_synthetic", "real_fraction", "seed", "metric"]
     m = ta[ta.metric == "accuracy"].merge(tb[tb.metric == "accuracy"], on=key)

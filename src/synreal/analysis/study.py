@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,7 @@ import pandas as pd
 from synreal.analysis.augmentation import augmentation_gains, missing_baselines
 from synreal.analysis.cells import scaling_grid_configs
 from synreal.analysis.equivalency import EquivalencyAnalysis, equivalency_analysis
+from synreal.analysis.meta import StudyMeta
 from synreal.analysis.ranking import AVERAGE, Ranking, rank_configurations
 from synreal.analysis.scaling import ScalingAnalysis, StudySettings, scaling_analysis
 from synreal.analysis.retrieval import RetrievalVerdict, probe_gaps, retrieval_cells, retrieval_verdicts
@@ -134,26 +134,22 @@ class StudyAnalysis:
         return pd.DataFrame(rows, columns=cols)
 
 
-def settings_from_meta(meta: dict[str, Any], level: float) -> AnalysisSettings:
+def settings_from_meta(meta: StudyMeta, level: float | None = None) -> AnalysisSettings:
     """The analysis settings a study's metadata implies (metric, direction, tolerance, seed schedule).
 
     Example:
-        >>> settings_from_meta({"metric": "HOTA", "tolerance": 0.5}, 0.9).tolerance
+        >>> settings_from_meta(StudyMeta(metric="HOTA", tolerance=0.5), 0.9).tolerance
         0.5
     """
-    spec_report = (meta.get("spec") or {}).get("report") or {}
-    looks = None
-    sched = meta.get("looks")
-    if sched:
-        looks = Looks(tuple(int(n) for n in sched["sizes"]), float(sched.get("level", level)),
-                      float(sched.get("power", Looks.__dataclass_fields__["power"].default)))
+    lk = meta.looks
+    looks = Looks(tuple(lk.sizes), lk.level, lk.power) if lk is not None else None
     return AnalysisSettings(
-        metric=str(meta.get("metric", "accuracy")),
-        higher_is_better=bool(meta.get("higher_is_better", True)),
-        tolerance=float(meta.get("tolerance", spec_report.get("tolerance", 0.0))),
-        level=level,
+        metric=meta.metric,
+        higher_is_better=meta.higher_is_better,
+        tolerance=meta.tolerance,
+        level=level if level is not None else meta.level,
         looks=looks,
-        decide=tuple((sched or {}).get("decide", ("substitutability", "ranking"))),
+        decide=tuple(lk.decide) if lk is not None else ("substitutability", "ranking"),
     )
 
 

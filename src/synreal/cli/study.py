@@ -32,12 +32,12 @@ def _headlines(out_dir: Path, limit: int = 12) -> None:
         out_console.print(f"  - {h['text']}", highlight=False, soft_wrap=True)
 
 
-def _summary(outcome) -> None:  # noqa: ANN001 - StudyOutcome, imported lazily
+def _summary(outcome, *, report: bool) -> None:  # noqa: ANN001 - StudyOutcome, imported lazily
     console.print(
         f"[green]done[/] in {outcome.wall_seconds:.1f} s: {outcome.executed} jobs executed, {outcome.reused} runs reused; "
         f"{outcome.cores_busy:.2f} cores busy on average"
     )
-    if outcome.report is not None:
+    if report:
         _headlines(outcome.out_dir)
         console.print(f"report: {outcome.out_dir / 'report.html'}")
 
@@ -54,7 +54,12 @@ def run(
     from synreal.study.spec import load_spec
 
     s = load_spec(spec)
-    _summary(run_study(s, out, workers=workers, executor=executor, console=console, report=not no_report))
+    outcome = run_study(s, out, workers=workers, executor=executor, console=console)
+    if not no_report:
+        from synreal.report.build import report_from_store
+
+        report_from_store(out)
+    _summary(outcome, report=not no_report)
 
 
 def demo(

@@ -24,9 +24,9 @@ from synreal.data.cache import cache_key, cached_array, files_key, open_cached, 
 from synreal.data.convert import ConversionPolicy, InputShape, convert, stored_images, stored_layout, to_nchw, to_unit_range
 from synreal.data.decode import IMAGE_SUFFIXES, decode_images, exact_as_uint8, scan_images, target_shape
 from synreal.errors import UserInputError
-from synreal.registry import Registry
+from synreal.registry import Registry, callable_with
 
-DATASETS: Registry = Registry("dataset")
+DATASETS: Registry = Registry("dataset", contract=[callable_with("path", "image_size", "channels", "key")])
 """name -> loader(path: Path | None, *, image_size, channels, file, key, [policy, cache, cache_dir]) -> set"""
 
 # images per chunk when an .npz is streamed into the cache

@@ -9,28 +9,8 @@ import math
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
-class AugmentConfig(BaseModel):
-    """Knobs of the naive augmentation (defaults suit digits: no flips, small affine)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rotate: float = Field(10.0, ge=0, le=180, description="max rotation, degrees")
-    shift: float = Field(0.1, ge=0, le=0.5, description="max shift, fraction of the image size")
-    scale: tuple[float, float] = Field((0.9, 1.1), description="zoom range")
-    shear: float = Field(0.15, ge=0, le=1, description="max horizontal shear")
-    hflip: bool = Field(False, description="random horizontal flips (wrong for digits)")
-    brightness: float = Field(0.1, ge=0, le=1, description="max brightness change")
-    contrast: float = Field(0.1, ge=0, le=1, description="max contrast change")
-
-    @model_validator(mode="after")
-    def _check(self) -> "AugmentConfig":
-        lo, hi = self.scale
-        if not 0 < lo <= hi:
-            raise ValueError(f"scale must be (low, high) with 0 < low <= high, got {self.scale}")
-        return self
+from synreal.learners.configs import AugmentConfig
 
 
 def augment_batch(x: torch.Tensor, cfg: AugmentConfig, gen: torch.Generator) -> torch.Tensor:

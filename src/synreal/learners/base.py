@@ -19,9 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from synreal.data.convert import as_shape
 from synreal.errors import UserInputError
-from synreal.registry import Registry
-
-LEARNERS: Registry = Registry("learner")
+from synreal.registry import Registry, has_attrs, has_methods, one_of
 
 InputKind = Literal["images", "features"]
 
@@ -32,18 +30,22 @@ class LearnerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+LEARNERS: Registry = Registry("learner", contract=[
+    has_attrs(Config=LearnerConfig, own_fit=bool), one_of("accepts", ("images", "features")), has_methods("build"),
+])
+"""name -> learner class: ``Config`` (a LearnerConfig), ``accepts`` ("images" or "features"), ``own_fit``
+(True when the model trains itself through ``fit``) and ``build(config, in_shape, n_classes)``."""
+
+
 def accepts(learner_cls: Any) -> InputKind:
-    """What a learner class takes: ``"images"`` (the default) or ``"features"``.
+    """What a learner class takes: ``"images"`` or ``"features"`` (declared by the class).
 
     Example:
         >>> class Probe: accepts = "features"
-        >>> accepts(Probe), accepts(object)
-        ('features', 'images')
+        >>> accepts(Probe)
+        'features'
     """
-    kind = getattr(learner_cls, "accepts", "images")
-    if kind not in ("images", "features"):
-        raise TypeError(f"{learner_cls!r}.accepts must be 'images' or 'features', found {kind!r}")
-    return kind
+    return learner_cls.accepts
 
 
 def check_learner_input(name: str, in_shape: Any, *, what: str = "the real data", key: str = "learner.name") -> None:

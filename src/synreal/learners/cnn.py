@@ -45,6 +45,7 @@ class SmallCNN(nn.Module):
 
     Config = SmallCNNConfig
     accepts = "images"
+    own_fit = False
 
     def __init__(self, config: SmallCNNConfig, in_shape: tuple[int, int, int], n_classes: int) -> None:
         super().__init__()

@@ -76,6 +76,7 @@ class LinearProbe(nn.Module):
 
     Config = LinearProbeConfig
     accepts = "features"
+    own_fit = False
 
     def __init__(self, config: LinearProbeConfig, in_shape: tuple[int], n_classes: int) -> None:
         super().__init__()
@@ -170,6 +171,7 @@ class MLP(nn.Module):
 
     Config = MLPConfig
     accepts = "features"
+    own_fit = False
 
     def __init__(self, config: MLPConfig, in_shape: tuple[int], n_classes: int) -> None:
         super().__init__()

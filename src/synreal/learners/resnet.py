@@ -76,6 +76,7 @@ class ResNet(nn.Module):
 
     Config = ResNetConfig
     accepts = "images"
+    own_fit = False
 
     def __init__(self, config: ResNetConfig, in_shape: tuple[int, int, int], n_classes: int) -> None:
         super().__init__()

@@ -16,34 +16,17 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from synreal.data.base import ImageSet, LabelledSet
 from synreal.errors import UserInputError
 from synreal.learners.augment import AugmentConfig, augment_batch
-
-
-class TrainConfig(BaseModel):
-    """Optimisation settings of one training phase."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    epochs: int = Field(30, ge=1, le=10_000, description="passes over the training data")
-    min_steps: int = Field(150, ge=0, description="at least this many updates (small real fractions)")
-    max_steps: int | None = Field(None, ge=1, description="at most this many updates (large synthetic sets)")
-    batch_size: int = Field(64, ge=1, le=65_536)
-    lr: float = Field(3e-3, gt=0, le=10)
-    weight_decay: float = Field(1e-4, ge=0)
-    label_smoothing: float = Field(0.0, ge=0, lt=1)
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="auto: a CUDA GPU when torch sees one, else the CPU; cuda without a GPU is an error"
-    )
+from synreal.learners.configs import TrainConfig
 
 
 @dataclass
@@ -135,7 +118,7 @@ def train(
             hint="a study over embeddings has no real+aug baseline",
         )
     device = resolve_device(cfg.device)
-    if getattr(model, "own_fit", False):
+    if model.own_fit:
         return model.fit(data, cfg, seed, device=device)  # type: ignore[operator]
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + 17)

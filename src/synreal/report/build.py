@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from synreal.report.html import ReportPaths, build_report
+from synreal.study.samples import SAMPLES_FILE
 from synreal.study.store import RunStore
 
-SAMPLES_FILE = "samples.npz"
 
-
-def report_from_store(out_dir: Path) -> Any:
+def report_from_store(out_dir: Path) -> ReportPaths:
     """Build report.html, summary.json, results.csv and figures from ``out_dir/results.sqlite``.
 
     Args:
@@ -24,8 +23,6 @@ def report_from_store(out_dir: Path) -> Any:
     Example:
         >>> report_from_store(Path("runs/demo"))  # doctest: +SKIP
     """
-    from synreal.report.html import build_report
-
     out_dir = Path(out_dir)
     store = RunStore(out_dir, create=False)
     try:
@@ -33,8 +30,8 @@ def report_from_store(out_dir: Path) -> Any:
         meta = store.meta()
     finally:
         store.close()
-    samples = out_dir / SAMPLES_FILE
-    if samples.is_file():
-        with np.load(samples) as z:
-            meta["samples"] = {k: z[k] for k in z.files}
-    return build_report(results, meta, out_dir, level=meta.get("level", 0.95))
+    samples: dict[str, np.ndarray] = {}
+    if (out_dir / SAMPLES_FILE).is_file():
+        with np.load(out_dir / SAMPLES_FILE) as z:
+            samples = {k: z[k] for k in z.files}
+    return build_report(results, meta, out_dir, samples=samples)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import importlib
-import importlib.util
 import json
 import math
 import os
@@ -29,11 +27,9 @@ import pandas as pd
 import synreal
 from synreal.analysis.stats import REQUIRED_COLUMNS
 from synreal.errors import UserInputError
+from synreal.analysis.meta import StudyMeta
+from synreal.fileio import write_text
 from synreal.report.sections import ORDER, SECTIONS, ReportContext, Section
-
-CORE_MODULES = ("synreal.report.section_core", "synreal.report.section_substitution",
-                "synreal.report.section_flexibility", "synreal.report.section_augmentation")
-OPTIONAL_MODULES = ("synreal.report.section_scaling", "synreal.report.section_retrieval")
 
 
 @dataclass
@@ -330,30 +326,14 @@ def _inline_images(fragment: str, figures_dir: Path) -> str:
     return _IMG_SRC.sub(repl, fragment)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file and rename, so a reader never sees half a report."""
-    # a plain open (not mkstemp) so that the file gets the user's usual permissions
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _load_sections() -> None:
-    """Import the modules whose import registers report sections."""
-    for name in CORE_MODULES:
-        importlib.import_module(name)
-    for name in OPTIONAL_MODULES:
-        # another concern's section is optional: present in a full install, absent while it is written
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    """Register the report sections (through the one plugin loader)."""
+    from synreal.plugins import load_plugins
+
+    load_plugins("report section")
 
 
-def _check_results(results: pd.DataFrame, meta: dict[str, Any]) -> str:
+def _check_results(results: pd.DataFrame, meta: StudyMeta) -> str:
     """The primary metric name, after checking the table can be reported at all."""
     if not isinstance(results, pd.DataFrame):
         raise UserInputError(f"expected the results as a pandas DataFrame, found {type(results).__name__}")
@@ -362,30 +342,29 @@ def _check_results(results: pd.DataFrame, meta: dict[str, Any]) -> str:
     missing = [c for c in REQUIRED_COLUMNS if c not in results.columns]
     if missing:
         raise UserInputError(f"the results table lacks column(s) {missing}; found {list(results.columns)}")
-    metric = meta.get("metric", "accuracy")
+    metric = meta.metric
     found = sorted(results["metric"].astype(str).unique())
     if metric not in found:
-        raise UserInputError(f"the primary metric {metric!r} (meta['metric']) does not occur in the results; "
+        raise UserInputError(f"the primary metric {metric!r} (the study's metric) does not occur in the results; "
                              f"found {found}")
     return metric
 
 
-def _header(meta: dict[str, Any], results: pd.DataFrame, metric: str, level: float) -> str:
+def _header(meta: StudyMeta, results: pd.DataFrame, metric: str, level: float) -> str:
     """Title and the one-line description of what the report is based on."""
-    name = str(meta.get("name", "study"))
-    direction = "higher is better" if meta.get("higher_is_better", True) else "lower is better"
-    seeds = meta.get("seeds") or sorted(results["seed"].unique().tolist())
+    direction = "higher is better" if meta.higher_is_better else "lower is better"
+    seeds = meta.seeds or sorted(results["seed"].unique().tolist())
     n_runs = results["run_id"].nunique() if "run_id" in results.columns else len(results[results["metric"] == metric])
-    looks = meta.get("looks")
-    seed_txt = (f"{looks['sizes'][0]} to {looks['sizes'][-1]} seeds (adaptive)" if looks and len(looks["sizes"]) > 1
+    looks = meta.looks
+    seed_txt = (f"{looks.sizes[0]} to {looks.sizes[-1]} seeds (adaptive)" if looks and len(looks.sizes) > 1
                 else f"{len(seeds)} seeds")
     bits = [f"metric: {metric} on the real test set ({direction})", f"{n_runs:,} runs", seed_txt,
-            f"{level:.0%} intervals", f"synreal {meta.get('version', synreal.__version__)}"]
-    return (f"<header><h1>What is the synthetic data worth? {html.escape(name)}</h1>"
+            f"one-sided {level:.0%} verdicts", f"synreal {meta.version}"]
+    return (f"<header><h1>What is the synthetic data worth? {html.escape(meta.name)}</h1>"
             f"<p class=\"sub\">{html.escape(' · '.join(bits))}</p></header>")
 
 
-def _page(meta: dict[str, Any], head: str, sections: list[Section], figures_dir: Path,
+def _page(meta: StudyMeta, head: str, sections: list[Section], figures_dir: Path,
           warnings: Sequence[str] = ()) -> str:
     """The whole HTML document."""
     groups = []
@@ -402,7 +381,7 @@ def _page(meta: dict[str, Any], head: str, sections: list[Section], figures_dir:
     nav = "<nav>" + "".join(f'<a href="#{html.escape(s.key)}">{html.escape(s.title)}</a>' for s in sections) + "</nav>"
     body = "".join(f'<section id="{html.escape(s.key)}"><h2>{html.escape(s.title)}</h2>'
                    f"{_inline_images(s.html, figures_dir)}</section>" for s in sections)
-    title = html.escape(f"synreal report: {meta.get('name', 'study')}")
+    title = html.escape(f"synreal report: {meta.name}")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{title}</title><style>{CSS}</style></head><body><main>"
@@ -425,7 +404,6 @@ def _run_sections(names: list[str], ctx: ReportContext) -> list[Section | None]:
     """
     global _CTX
     import multiprocessing as mp
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(len(names), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
@@ -453,22 +431,23 @@ def findings_markdown(sections: Sequence[Section], warnings: Sequence[str] = ())
     return "".join(line + "\n" for line in lines)
 
 
-def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, level: float = 0.95) -> ReportPaths:
-    """Write report.html, summary.json, results.csv and figures/*.png for one study.
+def build_report(results: pd.DataFrame, meta: StudyMeta | dict[str, Any], out_dir: Path, *,
+                 level: float | None = None, samples: dict[str, Any] | None = None) -> ReportPaths:
+    """Write report.html, summary.json, results.csv, verdicts.csv, findings.md and figures/*.png.
 
-    Every registered section (``synreal.report.sections.SECTIONS``) is called in order on
-    the same table; sections with nothing to say return None and are left out. Old PNGs in
+    The study's analysis is computed once (``synreal.analysis.study.analyse_study``); every
+    registered section (``synreal.report.sections.SECTIONS``) then formats it, in order;
+    sections with nothing to say return None and are left out. Old PNGs in
     ``out_dir/figures`` are removed first so that the folder holds this report's figures only.
 
     Args:
         results: the tidy table (``run_id, condition, source, n_synthetic, real_fraction,
             n_real, seed, metric, value`` + optional factor columns).
-        meta: study metadata as ``ReportContext`` describes it (``name``, ``metric``,
-            ``higher_is_better``, ``seeds``, ``real_fractions``, ``n_train_real``, ``version``,
-            ``data_fingerprint``, ``spec``; optionally ``samples``, ``tolerance``, ``timings``,
-            ``reused``, ``failed``).
+        meta: the study's metadata (``synreal.analysis.meta.StudyMeta``, or a dict of its
+            fields).
         out_dir: folder to write into (created if needed).
-        level: confidence level of every interval in the report.
+        level: one-sided level of every verdict (default: the study's).
+        samples: name -> images for the sample grids (optional).
 
     Returns:
         The ``ReportPaths`` written.
@@ -485,6 +464,8 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
         >>> paths.html.name, paths.summary.exists()
         ('report.html', True)
     """
+    meta = meta if isinstance(meta, StudyMeta) else StudyMeta.model_validate(meta)
+    level = meta.level if level is None else level
     if not 0.5 < level < 1:
         raise UserInputError(f"level must lie in (0.5, 1), found {level}")
     metric = _check_results(results, meta)
@@ -494,7 +475,9 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
     for old in figures_dir.glob("*.png"):
         old.unlink()
     _load_sections()
-    ctx = ReportContext(results=results.copy(), meta=dict(meta), figures_dir=figures_dir, level=level)
+    ctx = ReportContext(results=results.copy(), meta=meta, figures_dir=figures_dir, level=level,
+                        samples=dict(samples or {}))
+    assert ctx.analysis is not None
     names = sorted(SECTIONS.names(), key=lambda n: (ORDER.get(n, 1000), n))
     done = [sec for sec in _run_sections(names, ctx) if sec is not None]
     page = _page(meta, _header(meta, results, metric, level), done, figures_dir, ctx.analysis.warnings)
@@ -505,22 +488,22 @@ def build_report(results: pd.DataFrame, meta: dict[str, Any], out_dir: Path, *, 
     summary = {
         "report": {"synreal_version": synreal.__version__, "level": level, "metric": metric,
                    "sections": [s.key for s in done]},
-        "config": meta.get("spec"),
-        "seeds": meta.get("seeds", sorted(results["seed"].unique().tolist())),
-        "version": meta.get("version", synreal.__version__),
-        "data_fingerprint": meta.get("data_fingerprint"),
-        "meta": {k: v for k, v in meta.items() if k != "samples"},
+        "config": meta.spec,
+        "seeds": meta.seeds or sorted(results["seed"].unique().tolist()),
+        "version": meta.version,
+        "data_fingerprint": meta.data_fingerprint,
+        "meta": meta.model_dump(mode="json"),
         "headlines": [{"section": s.key, "text": h} for s in done for h in s.headlines],
         "warnings": ctx.analysis.warnings,
         "sections": {s.key: s.summary for s in done},
     }
-    if meta.get("samples"):
-        summary["meta"]["samples"] = {str(k): json_safe(v) for k, v in meta["samples"].items()}
+    if samples:
+        summary["meta"]["samples"] = {str(k): json_safe(v) for k, v in samples.items()}
     paths = ReportPaths(out_dir, out_dir / "report.html", out_dir / "summary.json", out_dir / "results.csv",
                         sorted(figures_dir.glob("*.png")), out_dir / "verdicts.csv")
-    _atomic_write(paths.verdicts_csv, ctx.analysis.verdicts().to_csv(index=False))
-    _atomic_write(out_dir / "findings.md", findings_markdown(done, ctx.analysis.warnings))
-    _atomic_write(paths.summary, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
-    _atomic_write(paths.results_csv, results.to_csv(index=False))
-    _atomic_write(paths.html, page)
+    write_text(paths.verdicts_csv, ctx.analysis.verdicts().to_csv(index=False))
+    write_text(out_dir / "findings.md", findings_markdown(done, ctx.analysis.warnings))
+    write_text(paths.summary, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
+    write_text(paths.results_csv, results.to_csv(index=False))
+    write_text(paths.html, page)
     return paths

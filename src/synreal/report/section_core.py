@@ -26,7 +26,7 @@ from synreal.report.text import bullets, details, para
 @section("samples", order=90)
 def samples_section(ctx: ReportContext) -> Section | None:
     """Grids of sample images, real and synthetic, when the study supplies them."""
-    samples = ctx.meta.get("samples")
+    samples = ctx.samples
     if not samples:
         return None
     fig = plot_image_grid(samples, ctx.figures_dir / "samples.png")
@@ -53,28 +53,27 @@ def _fmt_value(v: object) -> str:
 def provenance_section(ctx: ReportContext) -> Section:
     """Configuration, seeds, version, data fingerprint, timings and what was reused."""
     meta, res = ctx.meta, ctx.results
-    metric = str(meta.get("metric", "accuracy"))
-    seeds = meta.get("seeds") or sorted(res["seed"].unique().tolist())
+    metric = meta.metric
+    seeds = meta.seeds or sorted(res["seed"].unique().tolist())
     n_runs = int(res["run_id"].nunique()) if "run_id" in res.columns else int((res["metric"] == metric).sum())
-    rows = [["study", meta.get("name", "n/a")],
-            ["synreal version (runs)", meta.get("version", "n/a")],
+    rows = [["study", meta.name],
+            ["synreal version (runs)", meta.version],
             ["synreal version (report)", synreal.__version__],
-            ["data fingerprint", meta.get("data_fingerprint", "n/a")],
+            ["data fingerprint", meta.data_fingerprint or "n/a"],
             ["seeds", ", ".join(str(s) for s in seeds)],
-            ["real fractions", ", ".join(fmt_pct(f) for f in (meta.get("real_fractions")
+            ["real fractions", ", ".join(fmt_pct(f) for f in (meta.real_fractions
                                                               or sorted(res["real_fraction"].unique())))],
-            ["real training images (100%)", f"{meta['n_train_real']:,}" if meta.get("n_train_real") else "n/a"],
-            ["primary metric", f"{metric} ({'higher' if meta.get('higher_is_better', True) else 'lower'} is better)"],
+            ["real training images (100%)", f"{meta.n_train_real:,}" if meta.n_train_real else "n/a"],
+            ["primary metric", f"{metric} ({'higher' if meta.higher_is_better else 'lower'} is better)"],
             ["runs", f"{n_runs:,}"]]
-    reused = meta.get("reused")
+    reused = meta.reused
     if reused is not None:
-        count = reused if isinstance(reused, (int, np.integer)) else len(reused)
-        rows.append(["runs reused from the store", f"{int(count):,} of {n_runs:,}"])
-    failed = meta.get("failed") or []
+        rows.append(["runs reused from the store", f"{reused:,} of {n_runs:,}"])
+    failed = meta.failed
     rows.append(["failed runs", str(len(failed))])
     body = [html_table(["", ""], rows)]
-    summary: dict[str, Any] = {"seeds": seeds, "n_runs": n_runs, "version": meta.get("version"),
-                               "report_version": synreal.__version__, "data_fingerprint": meta.get("data_fingerprint"),
+    summary: dict[str, Any] = {"seeds": seeds, "n_runs": n_runs, "version": meta.version,
+                               "report_version": synreal.__version__, "data_fingerprint": meta.data_fingerprint,
                                "reused": reused, "failed": failed}
     secs = res[res["metric"] == "train_seconds"]
     if len(secs):
@@ -85,16 +84,14 @@ def provenance_section(ctx: ReportContext) -> Section:
                                + [["all", int(by["count"].sum()), f"{by['sum'].sum():,.1f}", ""]],
                                numeric=[1, 2, 3], caption="Training time (metric train_seconds)"))
         summary["train_seconds"] = by
-    timings = meta.get("timings")
+    timings = meta.timings
     if timings:
         body.append(html_table(["item", "value"], [[k.replace("_", " "), _fmt_value(v)] for k, v in timings.items()],
                                numeric=[1], caption="Timings of the last execution"))
         summary["timings"] = timings
     if failed:
         body.append(details(f"Failed runs ({len(failed)})", bullets([str(f) for f in failed])))
-    if isinstance(reused, (list, tuple)) and reused:
-        body.append(details(f"Reused runs ({len(reused)})", bullets([str(r) for r in reused])))
-    spec = meta.get("spec")
+    spec = meta.spec
     if spec is not None:
         text = json.dumps(spec, indent=2, sort_keys=True, default=str)
         body.append(details("Resolved study configuration", f"<pre>{html.escape(text)}</pre>"))

@@ -136,7 +136,7 @@ def retrieval_section(ctx: ReportContext) -> Section | None:
         facts.append(f"Share of retrieved images whose pool label matches the class they were retrieved for: {prec.mean():.1%}.")
         summary["retrieval_precision"] = float(prec.mean())
     body += [f"<p>{html.escape(f)}</p>" for f in facts]
-    samples = {k: v for k, v in (ctx.meta.get("samples") or {}).items()
+    samples = {k: v for k, v in ctx.samples.items()
                if str(k).startswith(("retrieved", "generated")) or k == "real"}
     if len(samples) > 1:
         grid = plot_image_grid(samples, ctx.figures_dir / "retrieval_samples.png")

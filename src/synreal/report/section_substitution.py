@@ -159,7 +159,7 @@ def substitution_section(ctx: ReportContext) -> Section | None:
                                 "Filled markers: shown within the tolerance of R; open: undecided; crosses: shown "
                                 "worse."))
         body.append(bullets(sentences))
-        body.append(_summary_table(sub, a, ctx.meta.get("n_train_real")))
+        body.append(_summary_table(sub, a, ctx.meta.n_train_real))
         body.append(details("Every test (configuration x real fraction)", _tests_table(a)))
     if a.grid_configs:
         body.append(para(f"{len(a.grid_configs)} pretrain/mix configuration(s) ran at only one or two real fractions "

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from synreal.analysis.meta import StudyMeta
 from synreal.analysis.study import StudyAnalysis, analyse_study, settings_from_meta
-from synreal.registry import Registry
+from synreal.registry import Registry, callable_with
 
 
 @dataclass
@@ -27,31 +28,33 @@ class ReportContext:
         results: the tidy table, columns ``run_id, condition, source, n_synthetic,
             real_fraction, n_real, seed, metric, value`` (+ optional factors such as ``gamma``).
             ``source`` is ``"none"`` and ``n_synthetic`` 0 for real-only conditions.
-        meta: study metadata: ``name``, ``metric`` (primary metric name, e.g. "accuracy"),
-            ``higher_is_better``, ``seeds``, ``real_fractions``, ``n_train_real`` (size of the
-            full real training split), ``version``, ``data_fingerprint``, ``spec`` (resolved
-            spec as a dict), plus optional ``samples`` (name -> ImageSet-like arrays for grids).
+        meta: the study's typed metadata (``synreal.analysis.meta.StudyMeta``; a dict is
+            validated into one).
         figures_dir: where sections write PNG figures.
         level: confidence level of intervals (0.95 unless the spec says otherwise).
         analysis: every statistic and verdict (``synreal.analysis.study.analyse_study``),
             computed once when the context is made unless given; sections format it.
+        samples: name -> images ((N, C, H, W) in [0, 1], or ImageSet-like) for sample grids.
     """
 
     results: pd.DataFrame
-    meta: dict[str, Any]
+    meta: StudyMeta
     figures_dir: Path
     level: float = 0.95
     analysis: StudyAnalysis | None = None
+    samples: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.meta, StudyMeta):
+            self.meta = StudyMeta.model_validate(self.meta)
         # every statistic is computed once per report, here; sections only format it
         if self.analysis is None:
             self.analysis = analyse_study(self.results, settings_from_meta(self.meta, self.level),
-                                          n_boot=int(self.meta.get("n_boot", 1000)))
+                                          n_boot=self.meta.n_boot)
 
     def metric_table(self, metric: str | None = None) -> pd.DataFrame:
         """Rows of one metric (the primary one by default)."""
-        name = metric or self.meta.get("metric", "accuracy")
+        name = metric or self.meta.metric
         return self.results[self.results["metric"] == name].copy()
 
 
@@ -79,7 +82,7 @@ class Section:
 
 
 SectionFn = Callable[[ReportContext], "Section | None"]
-SECTIONS: Registry[SectionFn] = Registry("report section")
+SECTIONS: Registry[SectionFn] = Registry("report section", contract=[callable_with("ctx")])
 ORDER: dict[str, int] = {}
 
 

@@ -197,7 +197,7 @@ def retrieve(
     matches = method(pool, classes, cfg, exemplars=exemplars, index_dir=index_dir)
 
     kept = {c: apply_filter(matches.indices[c], matches.scores[c], cfg.filter, c) for c in classes}
-    conflicts = cfg.conflicts or getattr(method, "default_conflicts", "drop")
+    conflicts = cfg.conflicts or method.default_conflicts
     indices, scores, n_conflicts = _resolve_conflicts(classes, kept, conflicts)
 
     n_dup = {c: 0 for c in classes}

@@ -6,8 +6,9 @@ Each retriever is a function registered in ``RETRIEVERS`` under the name a spec 
 
 It returns every match per class, best first, before the score filter, conflict handling
 and de-duplication that ``retrieve`` applies the same way to all methods. No retriever
-reads the pool's labels. A retriever may set ``default_conflicts`` ("drop" or "best"):
-how an image matched by several classes is resolved unless the config says otherwise.
+reads the pool's labels. A retriever declares ``default_conflicts`` ("drop" or "best"),
+with the decorator of that name: how an image matched by several classes is resolved unless
+the config says otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from synreal.data.base import ImageSet
 from synreal.errors import UserInputError
-from synreal.registry import Registry
+from synreal.registry import Registry, callable_with, one_of
 from synreal.retrieval.config import RetrievalConfig
 from synreal.retrieval.embedding import parse_pixel_embedding, pixel_embedding, pixel_embedding_name
 from synreal.retrieval.fts import caption_index, default_rule
@@ -47,11 +48,23 @@ class Retriever(Protocol):
     ) -> Matches: ...
 
 
-RETRIEVERS: Registry[Retriever] = Registry("retriever")
+RETRIEVERS: Registry[Retriever] = Registry("retriever", contract=[
+    callable_with("pool", "classes", "config", "exemplars", "index_dir"), one_of("default_conflicts", ("drop", "best"))])
+
+
+def default_conflicts(value: str):  # noqa: ANN201 - a decorator
+    """Declare what a retriever does with an image retrieved for several classes (``drop`` or ``best``)."""
+
+    def deco(fn):  # noqa: ANN001, ANN202
+        fn.default_conflicts = value
+        return fn
+
+    return deco
 """name -> search(pool, classes, config, *, exemplars, index_dir) -> Matches"""
 
 
 @RETRIEVERS.register("fts", doc="full-text search of captions (SQLite FTS5) with per-class query rules")
+@default_conflicts("drop")
 def search_captions(
     pool: Pool, classes: list[str], config: RetrievalConfig, *, exemplars: Exemplars | None = None, index_dir: str | Path | None = None
 ) -> Matches:
@@ -64,7 +77,6 @@ def search_captions(
     return Matches({c: v[0] for c, v in found.items()}, {c: v[1] for c, v in found.items()}, {"fts_index": info})
 
 
-search_captions.default_conflicts = "drop"  # type: ignore[attr-defined]
 
 
 def _default_pixel_size(pool: Pool) -> int:
@@ -73,6 +85,7 @@ def _default_pixel_size(pool: Pool) -> int:
 
 
 @RETRIEVERS.register("knn-image", doc="nearest neighbours (faiss) of image exemplars of each class in the pool's embedding space")
+@default_conflicts("best")
 def search_image_neighbors(
     pool: Pool, classes: list[str], config: RetrievalConfig, *, exemplars: Exemplars | None = None, index_dir: str | Path | None = None
 ) -> Matches:
@@ -117,10 +130,10 @@ def search_image_neighbors(
     return Matches({c: v[0] for c, v in found.items()}, {c: v[1] for c, v in found.items()}, info)
 
 
-search_image_neighbors.default_conflicts = "best"  # type: ignore[attr-defined]
 
 
 @RETRIEVERS.register("knn-text", doc="nearest neighbours (faiss) of the pool's text embeddings of class prompts")
+@default_conflicts("best")
 def search_text_neighbors(
     pool: Pool, classes: list[str], config: RetrievalConfig, *, exemplars: Exemplars | None = None, index_dir: str | Path | None = None
 ) -> Matches:
@@ -140,7 +153,6 @@ def search_text_neighbors(
     return Matches({c: v[0] for c, v in found.items()}, {c: v[1] for c, v in found.items()}, info)
 
 
-search_text_neighbors.default_conflicts = "best"  # type: ignore[attr-defined]
 
 
 def _class_arrays(arrays: dict[str, np.ndarray], classes: list[str], dim: int, *, what: str, key: str) -> dict[str, np.ndarray]:

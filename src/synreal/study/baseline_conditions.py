@@ -12,29 +12,24 @@ search has, after removing near-duplicates of the test set.
 
 from __future__ import annotations
 
+import json
 import time
 from abc import abstractmethod
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synreal.data.base import ImageSet
+from synreal.data.base import LabelledSet
 from synreal.errors import UserInputError
-from synreal.study import workspace as ws
-from synreal.study.conditions import (
-    ARTIFACT_EXECUTORS,
-    CONDITIONS,
-    Condition,
-    PlanContext,
-    _base,
-    _finish,
-    _labels,
-    _make_model,
-    _run,
-)
-from synreal.study.jobs import Job, canonical, job_key, loads_config
+from synreal.study.conditions import ARTIFACT_EXECUTORS, CONDITIONS, Condition, PlanContext
+from synreal.study.jobs import GeneratorConfig, Job, PoolRef, RunConfig, SourceRef, canonical, make_job
+from synreal.study.samples import write_samples
+from synreal.study.spec import ConditionSpec
+from synreal.tasks.base import TASKS
+from synreal.tasks.classification import real_data, real_pool, synthetic_set
 
 
 def _flat(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -75,66 +70,75 @@ def retriever_labels(configs: list[dict[str, Any]]) -> list[str]:
 
 
 @lru_cache(maxsize=2)
-def pool_for(pool_json: str) -> Any:
-    """The upstream pool (embedded: held-apart real digits plus distractors), once per process."""
+def _pool(pool_json: str) -> Any:
     from synreal.retrieval import digits_pool
     from synreal.retrieval.pool import load_pool
 
-    cfg = loads_config(pool_json)
-    if cfg["pool"] == "embedded":
-        return digits_pool(ws.real_pool(canonical(cfg["data"])), seed=cfg["data"]["split_seed"])
-    return load_pool(cfg["pool"])
+    ref = PoolRef.model_validate_json(pool_json)
+    if ref.pool == "embedded":
+        return digits_pool(real_pool(ref.data), seed=ref.data.split_seed)
+    return load_pool(ref.pool)
+
+
+def pool_for(ref: PoolRef) -> Any:
+    """The upstream pool (embedded: held-apart real digits plus distractors), once per process."""
+    return _pool(canonical(ref))
 
 
 @lru_cache(maxsize=4)
-def retrieval_for(pool_json: str, retriever_json: str, index_dir: str) -> Any:
-    """Retrieval of every class with test de-duplication, once per process."""
+def _retrieval(pool_json: str, retriever_json: str, index_dir: str) -> Any:
     from synreal.retrieval import DIGIT_RULES
     from synreal.retrieval.retrieve import retrieve
 
-    pcfg = loads_config(pool_json)
-    rcfg = dict(loads_config(retriever_json))
-    if rcfg.get("method", "fts") == "fts" and "rules" not in rcfg and pcfg["pool"] == "embedded":
+    ref = PoolRef.model_validate_json(pool_json)
+    rcfg = dict(json.loads(retriever_json))
+    if rcfg.get("method", "fts") == "fts" and "rules" not in rcfg and ref.pool == "embedded":
         rcfg["rules"] = DIGIT_RULES
     exemplars = None
     if rcfg.get("method") == "knn-image":
         # exemplars are the real training images: what a user holds for the target task
-        data, split = ws.real_data(canonical(pcfg["data"]))
+        data, split = real_data(ref.data)
         exemplars = data.subset(split.train)
-    return retrieve(pool_for(pool_json), pcfg["classes"], rcfg, exemplars=exemplars,
-                    test_set=ws.real_test(canonical(pcfg["data"])), index_dir=index_dir)
+    task = TASKS.get("classification")()
+    return retrieve(_pool(pool_json), list(ref.classes), rcfg, exemplars=exemplars, test_set=task.real_test(ref.data),
+                    index_dir=index_dir)
 
 
-def _pool_cfg(spec: Any, ctx: PlanContext) -> dict[str, Any]:
-    r = spec.retrieval
+def retrieval_for(pool: PoolRef, retriever: dict[str, Any], index_dir: str | Path) -> Any:
+    """Retrieval of every class with test de-duplication, once per process."""
+    return _retrieval(canonical(pool), json.dumps(retriever, sort_keys=True), str(index_dir))
+
+
+def _pool_ref(ctx: PlanContext) -> PoolRef:
+    r = ctx.spec.retrieval
+    assert r is not None
     pool = r.pool if r.pool == "embedded" else str(Path(r.pool).expanduser().resolve())
-    return {"pool": pool, "data": ctx.data_cfg, "classes": ctx.classes}
+    return PoolRef(pool=pool, data=ctx.data, classes=ctx.classes)
 
 
-def generator_job(spec: Any, ctx: PlanContext) -> Job | None:
+def generator_job(ctx: PlanContext) -> Job | None:
     """The artifact job that trains the pool-diffusion generator once per study."""
-    g = spec.retrieval.generator
+    r = ctx.spec.retrieval
+    g = r.generator if r is not None else None
     if g is None or g.kind != "pool-diffusion":
         return None
     from synreal.synth.diffusion import DiffusionConfig
 
-    cfg = {"kind": "generator", "pool": _pool_cfg(spec, ctx), "retriever": spec.retrieval.retrievers[0],
-           "knobs": DiffusionConfig.model_validate(g.knobs).model_dump(mode="json"), "seed": g.seed}
-    return Job("generator", cfg, job_key(cfg, ctx.data_fingerprint), [], {"source": "pool-diffusion"})
+    cfg = GeneratorConfig(pool=_pool_ref(ctx), retriever=r.retrievers[0],
+                          knobs=DiffusionConfig.model_validate(g.knobs).model_dump(mode="json"), seed=g.seed)
+    return make_job(cfg, ctx.data.fingerprint)
 
 
-def execute_generator(job: Job, artifacts: Path) -> dict[str, Any]:
+def execute_generator(cfg: GeneratorConfig, key: str, artifacts: Path) -> dict[str, Any]:
     """Train the diffusion model on the retrieved pool images and store it atomically."""
+    from synreal.retrieval.retrieve import draw_subset
     from synreal.synth.diffusion import DiffusionConfig, train_diffusion
 
     t0 = time.perf_counter()
-    cfg = job.config
-    r = retrieval_for(canonical(cfg["pool"]), canonical(cfg["retriever"]), str(artifacts / "index"))
-    from synreal.retrieval.retrieve import draw_subset
-
-    train_set = draw_subset(r, sum(r.counts().values()), seed=cfg["seed"])
-    gen = train_diffusion(train_set, DiffusionConfig.model_validate(cfg["knobs"]), seed=cfg["seed"], progress=False)
-    path = gen.save(artifacts / f"generator-{job.key}.pt")  # atomic: temp file, then rename
+    r = retrieval_for(cfg.pool, cfg.retriever, artifacts / "index")
+    train_set = draw_subset(r, sum(r.counts().values()), seed=cfg.seed)
+    gen = train_diffusion(train_set, DiffusionConfig.model_validate(cfg.knobs), seed=cfg.seed, progress=False)
+    path = gen.save(artifacts / f"generator-{key}.pt")  # atomic: temp file, then rename
     return {"artifact": path.name, "train_images": len(train_set), "run_seconds": time.perf_counter() - t0}
 
 
@@ -145,12 +149,20 @@ def _generator(path: str) -> Any:
     return DiffusionGenerator.load(path)
 
 
-def _train_eval(cfg: dict[str, Any], data: ImageSet, t0: float) -> dict[str, Any]:
-    from synreal.learners.train import TrainConfig, train
+def generator_for(artifacts: Path, key: str) -> Any:
+    """The trained pool generator of the artifact ``key``, loaded once per process."""
+    return _generator(str(artifacts / f"generator-{key}.pt"))
 
-    model = _make_model(cfg)
-    st = train(model, data, TrainConfig.model_validate(cfg["train"]), cfg["seed"])
-    out = _finish(model, cfg, t0, [st])
+
+def _train_eval(cfg: RunConfig, data: LabelledSet, t0: float) -> dict[str, Any]:
+    """Train a fresh model on ``data`` and evaluate it on the real test set."""
+    task = TASKS.get(cfg.task)()
+    model = task.new_model(cfg)
+    assert cfg.train is not None
+    seconds = task.fit(model, data, cfg.train, cfg.seed)
+    out = task.evaluate(model, task.real_test(cfg.data), cfg.seed)
+    out["train_seconds"] = seconds
+    out["run_seconds"] = time.perf_counter() - t0
     out["train_images"] = len(data)
     return out
 
@@ -159,19 +171,21 @@ class _PoolCondition(Condition):
     """Shared planning: one run per (variant, size, seed), real_fraction 0."""
 
     @abstractmethod
-    def variants(self, spec: Any, ctx: PlanContext, gen: Job | None) -> list[tuple[str, dict[str, Any], list[str], dict[str, Any]]]:
-        """(source label, config additions, dependencies, extra labels) per variant."""
+    def variants(self, ctx: PlanContext, gen: Job | None) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
+        """(source label, RunConfig fields, dependencies) per variant."""
 
-    def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
-        gen = generator_job(spec, ctx)
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        r = ctx.spec.retrieval
+        assert r is not None
+        gen = generator_job(ctx)
         jobs: list[Job] = [gen] if gen is not None else []
-        for source, extra, deps, labels_extra in self.variants(spec, ctx, gen):
-            for seed in spec.seed_list:
-                for n in spec.retrieval.sizes:
-                    cfg = _base(ctx, self.name, seed, 0.0, ctx.training.train)
-                    cfg.update(in_shape=list(ctx.in_shape), n_synthetic=n, pool=_pool_cfg(spec, ctx), **extra)
-                    lab = _labels(self.name, source, n, 0.0, 0, seed) | labels_extra
-                    jobs.append(_run(ctx, cfg, lab, deps))
+        for label, fields, deps in self.variants(ctx, gen):
+            for seed in ctx.spec.seed_list:
+                for n in r.sizes:
+                    job = ctx.run(self.name, seed, phase=ctx.training.train, n_synthetic=n, deps=deps,
+                                  pool=_pool_ref(ctx), **fields)
+                    assert job.labels is not None
+                    jobs.append(replace(job, labels=job.labels.model_copy(update={"source": label})))
         return jobs
 
 
@@ -181,17 +195,19 @@ class Retrieved(_PoolCondition):
 
     name = "retrieved"
 
-    def variants(self, spec, ctx, gen):  # noqa: ANN001, ANN201
-        labels = retriever_labels(spec.retrieval.retrievers)
-        return [(f"retrieved:{lab}", {"retriever": r}, [], {}) for lab, r in zip(labels, spec.retrieval.retrievers)]
+    def variants(self, ctx: PlanContext, gen: Job | None) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
+        retrievers = ctx.spec.retrieval.retrievers  # type: ignore[union-attr]
+        return [(f"retrieved:{lab}", {"retriever": r}, ()) for lab, r in zip(retriever_labels(retrievers), retrievers)]
 
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
+    def execute(self, config: RunConfig, artifacts: Path, key: str) -> dict[str, Any]:
         from synreal.retrieval.retrieve import draw_subset
 
         t0 = time.perf_counter()
-        cfg = job.config
-        r = retrieval_for(canonical(cfg["pool"]), canonical(cfg["retriever"]), str(artifacts / "index"))
-        out = _train_eval(cfg, draw_subset(r, cfg["n_synthetic"], cfg["seed"]), t0)
+        assert config.pool is not None and config.retriever is not None
+        r = retrieval_for(config.pool, config.retriever, artifacts / "index")
+        data = draw_subset(r, config.n_synthetic, config.seed)
+        write_samples(artifacts, key, data)
+        out = _train_eval(config, data, t0)
         out["test_duplicates_removed"] = r.n_test_duplicates_removed
         precision = r.overall_precision()
         if precision is not None:
@@ -205,30 +221,29 @@ class Generated(_PoolCondition):
 
     name = "generated"
 
-    def variants(self, spec, ctx, gen):  # noqa: ANN001, ANN201
-        g = spec.retrieval.generator
+    def variants(self, ctx: PlanContext, gen: Job | None) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
+        g = ctx.spec.retrieval.generator  # type: ignore[union-attr]
         if g is None:
             return []
         if gen is not None:
-            return [("pool-diffusion", {"generator": gen.key}, [gen.key], {})]
-        src = {"kind": g.kind, "knobs": {}, "path": str(Path(g.path).expanduser().resolve())}
+            return [("pool-diffusion", {"generator": gen.key}, (gen.key,))]
         from synreal.data.datasets import file_fingerprint
 
-        src["fingerprint"] = file_fingerprint(Path(src["path"]))
-        return [(f"generated:{Path(g.path).name}", {"source": src}, [], {})]
+        path = Path(g.path).expanduser().resolve()  # type: ignore[arg-type]
+        src = SourceRef(kind=g.kind, knobs={}, path=str(path), fingerprint=file_fingerprint(path))
+        return [(f"generated:{path.name}", {"source": src}, ())]
 
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
+    def execute(self, config: RunConfig, artifacts: Path, key: str) -> dict[str, Any]:
         t0 = time.perf_counter()
-        cfg = job.config
-        classes = list(cfg["classes"])
-        n = cfg["n_synthetic"]
-        if "generator" in cfg:
-            gen = _generator(str(artifacts / f"generator-{cfg['generator']}.pt"))
-            labels = np.arange(n) % len(classes)
-            data = gen.sample(labels, seed=cfg["seed"])
+        n = config.n_synthetic
+        if config.generator is not None:
+            labels = np.arange(n) % len(config.classes)
+            data = generator_for(artifacts, config.generator).sample(labels, seed=config.seed)
         else:
-            data = ws.synthetic(canonical(cfg["source"]), n, cfg["seed"], tuple(classes))
-        return _train_eval(cfg, data, t0)
+            assert config.source is not None
+            data = synthetic_set(config.source, n, config.seed, config.classes)
+        write_samples(artifacts, key, data)
+        return _train_eval(config, data, t0)
 
 
 @CONDITIONS.register("perturbed", doc="retrieved images noised to gamma and denoised by the generator (SDEdit)")
@@ -237,22 +252,25 @@ class Perturbed(_PoolCondition):
 
     name = "perturbed"
 
-    def variants(self, spec, ctx, gen):  # noqa: ANN001, ANN201
+    def variants(self, ctx: PlanContext, gen: Job | None) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
         if gen is None:
             return []
-        r = spec.retrieval.retrievers[0]
-        return [(f"sdedit:{g:g}", {"generator": gen.key, "retriever": r, "gamma": g}, [gen.key], {"gamma": g})
-                for g in spec.retrieval.gammas]
+        r = ctx.spec.retrieval
+        assert r is not None
+        return [(f"sdedit:{g:g}", {"generator": gen.key, "retriever": r.retrievers[0], "gamma": g}, (gen.key,))
+                for g in r.gammas]
 
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
+    def execute(self, config: RunConfig, artifacts: Path, key: str) -> dict[str, Any]:
         from synreal.retrieval.retrieve import draw_subset
 
         t0 = time.perf_counter()
-        cfg = job.config
-        r = retrieval_for(canonical(cfg["pool"]), canonical(cfg["retriever"]), str(artifacts / "index"))
-        real = draw_subset(r, cfg["n_synthetic"], cfg["seed"])
-        gen = _generator(str(artifacts / f"generator-{cfg['generator']}.pt"))
-        return _train_eval(cfg, gen.perturb(real, cfg["gamma"], seed=cfg["seed"]), t0)
+        assert config.pool is not None and config.retriever is not None and config.generator is not None
+        r = retrieval_for(config.pool, config.retriever, artifacts / "index")
+        real = draw_subset(r, config.n_synthetic, config.seed)
+        gen = generator_for(artifacts, config.generator)
+        data = gen.perturb(real, config.gamma, seed=config.seed)
+        write_samples(artifacts, key, data)
+        return _train_eval(config, data, t0)
 
 
 ARTIFACT_EXECUTORS["generator"] = execute_generator

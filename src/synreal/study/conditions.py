@@ -1,105 +1,174 @@
-"""The conditions of science.md, each a registered plugin that plans and executes its runs.
+"""The conditions of science.md, each a registered plugin that plans its runs.
 
-A condition turns one ``conditions:`` entry of the spec into jobs (``plan``) and, in a
-worker, trains and evaluates one of them (``execute``). ``pretrain`` adds an artifact job
-per (source, size, seed), trained once and reused by every real fraction.
+A condition turns one ``conditions:`` entry of the spec into typed jobs (``plan``). Runs of
+the five core conditions execute the same way for every task (``execute_run``): start from a
+fresh model (or the weights of a pre-training checkpoint), train on the real fraction and/or
+the synthetic images the config names, evaluate on the real test set, all through the
+task's operations. ``pretrain`` adds an artifact job per (source, size, seed), trained once
+and reused by every real fraction and by ``synthetic-only``.
 """
 
 from __future__ import annotations
 
-import io
-from abc import ABC, abstractmethod
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from synreal.data.base import concat
-from synreal.learners.augment import AugmentConfig
-from synreal.learners.base import LEARNERS
-from synreal.learners.train import TrainConfig, evaluate, train
+from synreal.fileio import atomic_write_bytes
+from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.registry import Registry
-from synreal.study import workspace as ws
-from synreal.study.jobs import Job, canonical, job_key
+from synreal.study.jobs import DataRef, Job, LearnerRef, PretrainConfig, RunConfig, RunLabels, SourceRef, make_job
+from synreal.study.samples import write_samples
+from synreal.study.spec import ConditionSpec, StudySpec, TrainingSpec
+from synreal.tasks.base import TASKS, Task
 
-CONDITIONS: Registry = Registry("condition")
 
-
-@dataclass
+@dataclass(frozen=True)
 class PlanContext:
-    """What planning needs besides the spec: the resolved data description."""
+    """What planning needs besides the condition entry: the spec and the resolved data.
 
-    data_cfg: dict[str, Any]
-    data_fingerprint: str
+    Attributes:
+        spec: the validated study spec.
+        task: the task's registered name.
+        data: the resolved real data (with its fingerprint).
+        n_train_real: images in 100% of the real training split.
+        classes: class names.
+        in_shape: the input shape every run's model takes.
+        learner: the learner with resolved hyper-parameters.
+        training: optimisation settings per phase.
+        augmentation: the naive augmentation of ``real+aug`` (and ``mix`` with ``augment``).
+        sources: source name -> resolved source.
+    """
+
+    spec: StudySpec
+    task: str
+    data: DataRef
     n_train_real: int
-    classes: list[str]
-    in_shape: tuple[int, int, int]
-    learner: dict[str, Any]
-    training: Any  # TrainingSpec
+    classes: tuple[str, ...]
+    in_shape: tuple[int, ...]
+    learner: LearnerRef
+    training: TrainingSpec
     augmentation: AugmentConfig
-    sources: dict[str, dict[str, Any]]  # name -> {"kind", "knobs" (resolved), "path", "fingerprint"}
+    sources: dict[str, SourceRef]
 
+    def n_real(self, fraction: float) -> int:
+        """Real training images at ``fraction`` (at least one per class)."""
+        return max(len(self.classes), int(round(fraction * self.n_train_real)))
 
-def _n_real(ctx: PlanContext, f: float) -> int:
-    return max(len(ctx.classes), int(round(f * ctx.n_train_real)))
+    def run(self, condition: str, seed: int, *, fraction: float = 0.0, phase: TrainConfig | None = None,
+            label: str | None = None, source: str | None = None, n_synthetic: int = 0, deps: tuple[str, ...] = (),
+            gamma: float | None = None, **fields: Any) -> Job:
+        """A run job of this study: its typed config (``source`` resolved by name), labels and key.
 
-
-def _base(ctx: PlanContext, condition: str, seed: int, f: float, phase: TrainConfig) -> dict[str, Any]:
-    return {
-        "kind": "run",
-        "condition": condition,
-        "seed": seed,
-        "real_fraction": f,
-        "data": ctx.data_cfg,
-        "classes": ctx.classes,
-        "learner": ctx.learner,
-        "train": phase.model_dump(mode="json"),
-    }
-
-
-def _run(ctx: PlanContext, cfg: dict[str, Any], labels: dict[str, Any], deps: list[str] | None = None) -> Job:
-    return Job("run", cfg, job_key(cfg, ctx.data_fingerprint), deps or [], labels)
-
-
-def _labels(condition: str, source: str, n_syn: int, f: float, n_real: int, seed: int) -> dict[str, Any]:
-    return {"condition": condition, "source": source, "n_synthetic": n_syn, "real_fraction": f, "n_real": n_real, "seed": seed}
-
-
-def _make_model(cfg: dict[str, Any]) -> torch.nn.Module:
-    cls = LEARNERS.get(cfg["learner"]["name"])
-    torch.manual_seed(int(cfg["seed"]) * 7919 + 1)
-    return cls.build(cls.Config.model_validate(cfg["learner"]["params"]), tuple(cfg["in_shape"]), len(cfg["classes"]))
-
-
-def _pretrained(cfg: dict[str, Any], artifacts: Path) -> torch.nn.Module:
-    """The learner with the weights of the pre-training checkpoint this run depends on."""
-    model = _make_model(cfg)
-    model.load_state_dict(torch.load(artifacts / f"pretrain-{cfg['pretrain']}.pt", map_location="cpu", weights_only=True))
-    return model
-
-
-def _finish(model: torch.nn.Module, cfg: dict[str, Any], t0: float, stats: list[Any]) -> dict[str, Any]:
-    test = ws.real_test(canonical(cfg["data"]))
-    metrics = evaluate(model, test)
-    metrics["train_seconds"] = sum(s.seconds for s in stats)
-    metrics["run_seconds"] = time.perf_counter() - t0
-    return metrics
+        Args:
+            condition: the registered condition that executes it.
+            seed: the run's seed.
+            fraction: real fraction trained on (0: none).
+            phase: the optimisation settings (None: no training, e.g. synthetic-only).
+            label: the condition in the tidy table when it differs (``mix+aug``).
+            source: the synthetic source's name in the spec, if any.
+            n_synthetic: synthetic images (or the pool-condition's image count).
+            deps: keys of the jobs it needs first.
+            gamma: the SDEdit strength of the perturbed condition.
+            **fields: further ``RunConfig`` fields (``augment``, ``pretrain``, ``pool``...).
+        """
+        cfg = RunConfig(task=self.task, condition=condition, seed=seed, real_fraction=fraction, data=self.data,
+                        classes=self.classes, learner=self.learner, in_shape=self.in_shape, train=phase,
+                        n_synthetic=n_synthetic, gamma=gamma,
+                        **({"source": self.sources[source]} if source in self.sources else {}), **fields)
+        labels = RunLabels(condition=label or condition, source=source or "none", n_synthetic=n_synthetic,
+                           real_fraction=fraction, n_real=self.n_real(fraction) if fraction > 0 else 0, seed=seed,
+                           gamma=gamma)
+        return make_job(cfg, self.data.fingerprint, deps=deps, labels=labels)
 
 
 class Condition(ABC):
-    """Base: subclasses set ``name`` and implement ``plan`` and ``execute``."""
+    """Base of every condition: ``name`` and ``plan``; runs execute through ``execute``."""
 
     name = ""
 
     @abstractmethod
-    def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
-        """The jobs of one ``conditions:`` entry."""
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        """The jobs of one ``conditions:`` entry (None for conditions a spec section adds)."""
 
-    @abstractmethod
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
-        """Train and evaluate one run; return its metrics."""
+    def execute(self, config: RunConfig, artifacts: Path, key: str) -> dict[str, Any]:
+        """Train and evaluate one run; return its metrics (the core recipe by default)."""
+        return execute_run(config, artifacts, key)
+
+
+def _read_artifact(artifacts: Path, name: str) -> bytes:
+    return (artifacts / name).read_bytes()
+
+
+def execute_run(cfg: RunConfig, artifacts: Path, key: str = "") -> dict[str, Any]:
+    """The core recipe: start fresh or from a checkpoint, train on what the config names, evaluate.
+
+    Args:
+        cfg: the run's config.
+        artifacts: the folder holding pre-training checkpoints.
+        key: the job's key (names the sample images it stores).
+
+    Returns:
+        The task's metrics plus ``train_seconds`` and ``run_seconds``.
+    """
+    t0 = time.perf_counter()
+    task: Task = TASKS.get(cfg.task)()
+    parts = []
+    if cfg.real_fraction > 0:
+        parts.append(task.real_train(cfg.data, cfg.real_fraction, cfg.seed))
+    if cfg.source is not None and cfg.pretrain is None:
+        parts.append(task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg.classes))
+        write_samples(artifacts, key, parts[-1])
+    model = task.new_model(cfg)
+    if cfg.pretrain is not None:
+        task.load(model, _read_artifact(artifacts, f"pretrain-{cfg.pretrain}.pt"))
+    train_seconds = 0.0
+    if parts and cfg.train is not None:
+        data = parts[0] if len(parts) == 1 else task.concat(parts)
+        train_seconds = task.fit(model, data, cfg.train, cfg.seed, cfg.augment)
+    metrics = task.evaluate(model, task.real_test(cfg.data), cfg.seed)
+    metrics["train_seconds"] = train_seconds
+    metrics["run_seconds"] = time.perf_counter() - t0
+    return metrics
+
+
+def pretrain_job(ctx: PlanContext, source: str, n: int, seed: int) -> Job:
+    """The artifact job that pre-trains on ``n`` images of ``source`` for ``seed``.
+
+    Its key ignores the real data's fingerprint: a checkpoint depends only on synthetic data
+    (and on the classes and input shape, which are in its config).
+    """
+    cfg = PretrainConfig(task=ctx.task, source=ctx.sources[source], n_synthetic=n, seed=seed, classes=ctx.classes,
+                         in_shape=ctx.in_shape, learner=ctx.learner, train=ctx.training.pretrain)
+    return make_job(cfg, "synthetic-only", labels=RunLabels(condition="pretrain", source=source, n_synthetic=n,
+                                                            seed=seed))
+
+
+def execute_pretrain(cfg: PretrainConfig, key: str, artifacts: Path) -> dict[str, Any]:
+    """Pre-train on synthetic data and store the checkpoint atomically."""
+    t0 = time.perf_counter()
+    task: Task = TASKS.get(cfg.task)()
+    data = task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg.classes)
+    write_samples(artifacts, key, data)
+    model = task.new_model(cfg)
+    seconds = task.fit(model, data, cfg.train, cfg.seed)
+    path = artifacts / f"pretrain-{key}.pt"
+    atomic_write_bytes(path, task.save(model))
+    return {"artifact": path.name, "pretrain_seconds": seconds, "run_seconds": time.perf_counter() - t0}
+
+
+CONDITIONS: Registry = Registry("condition", interface=Condition)
+
+
+def _fractions(entry: ConditionSpec | None, ctx: PlanContext) -> list[float]:
+    return list((entry.real_fractions if entry is not None else None) or ctx.spec.real_fractions)
+
+
+def _synthetic_grid(entry: ConditionSpec, ctx: PlanContext) -> list[tuple[str, int]]:
+    names = entry.sources or [s.name for s in ctx.spec.sources]
+    return [(name, n) for name in names for n in entry.n_synthetic or []]
 
 
 @CONDITIONS.register("real", doc="train from scratch on a fraction f of the real training split")
@@ -109,24 +178,10 @@ class Real(Condition):
     name = "real"
     augment = False
 
-    def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
-        jobs = []
-        for seed in spec.seed_list:
-            for f in entry.real_fractions or spec.real_fractions:
-                cfg = _base(ctx, self.name, seed, f, ctx.training.train)
-                cfg["in_shape"] = list(ctx.in_shape)
-                cfg["augment"] = ctx.augmentation.model_dump(mode="json") if self.augment else None
-                jobs.append(_run(ctx, cfg, _labels(self.name, "none", 0, f, _n_real(ctx, f), seed)))
-        return jobs
-
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
-        t0 = time.perf_counter()
-        cfg = job.config
-        data = ws.real_train_subset(canonical(cfg["data"]), cfg["real_fraction"], cfg["seed"])
-        model = _make_model(cfg)
-        aug = AugmentConfig.model_validate(cfg["augment"]) if cfg["augment"] else None
-        st = train(model, data, TrainConfig.model_validate(cfg["train"]), cfg["seed"], augment=aug)
-        return _finish(model, cfg, t0, [st])
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        aug = ctx.augmentation if self.augment else None
+        return [ctx.run(self.name, seed, fraction=f, phase=ctx.training.train, augment=aug)
+                for seed in ctx.spec.seed_list for f in _fractions(entry, ctx)]
 
 
 @CONDITIONS.register("real+aug", doc="as real, with naive augmentation (affine, jitter; flips where they fit)")
@@ -137,65 +192,22 @@ class RealAug(Real):
     augment = True
 
 
-def _synthetic_grid(entry: Any, spec: Any) -> list[tuple[str, int]]:
-    names = entry.sources or [s.name for s in spec.sources]
-    return [(name, n) for name in names for n in entry.n_synthetic]
-
-
-def pretrain_job(ctx: PlanContext, source: str, n: int, seed: int) -> Job:
-    """The artifact job that pre-trains on ``n`` images of ``source`` for ``seed``."""
-    cfg = {
-        "kind": "pretrain",
-        "source": ctx.sources[source],
-        "n_synthetic": n,
-        "seed": seed,
-        "classes": ctx.classes,
-        "in_shape": list(ctx.in_shape),
-        "learner": ctx.learner,
-        "train": ctx.training.pretrain.model_dump(mode="json"),
-    }
-    return Job("pretrain", cfg, job_key(cfg, "synthetic-only"), [], {"source": source, "n_synthetic": n, "seed": seed})
-
-
-def execute_pretrain(job: Job, artifacts: Path) -> dict[str, Any]:
-    """Pre-train on synthetic data and store the checkpoint atomically."""
-    t0 = time.perf_counter()
-    cfg = job.config
-    data = ws.synthetic(canonical(cfg["source"]), cfg["n_synthetic"], cfg["seed"], tuple(cfg["classes"]))
-    model = _make_model(cfg)
-    st = train(model, data, TrainConfig.model_validate(cfg["train"]), cfg["seed"])
-    buf = io.BytesIO()
-    torch.save(model.state_dict(), buf)
-    path = artifacts / f"pretrain-{job.key}.pt"
-    ws.atomic_write_bytes(path, buf.getvalue())
-    return {"artifact": path.name, "pretrain_seconds": st.seconds, "run_seconds": time.perf_counter() - t0}
-
-
 @CONDITIONS.register("pretrain", doc="pre-train on n synthetic samples, then fine-tune on real fraction f")
 class Pretrain(Condition):
     """Pre-train once per (source, n, seed); fine-tune that checkpoint on every real fraction."""
 
     name = "pretrain"
 
-    def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        assert entry is not None
         jobs: list[Job] = []
-        for seed in spec.seed_list:
-            for source, n in _synthetic_grid(entry, spec):
+        for seed in ctx.spec.seed_list:
+            for source, n in _synthetic_grid(entry, ctx):
                 pre = pretrain_job(ctx, source, n, seed)
                 jobs.append(pre)
-                for f in entry.real_fractions or spec.real_fractions:
-                    cfg = _base(ctx, self.name, seed, f, ctx.training.finetune)
-                    cfg.update(in_shape=list(ctx.in_shape), pretrain=pre.key, n_synthetic=n, source=ctx.sources[source])
-                    jobs.append(_run(ctx, cfg, _labels(self.name, source, n, f, _n_real(ctx, f), seed), [pre.key]))
+                jobs += [ctx.run(self.name, seed, fraction=f, phase=ctx.training.finetune, source=source,
+                                 n_synthetic=n, deps=(pre.key,), pretrain=pre.key) for f in _fractions(entry, ctx)]
         return jobs
-
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
-        t0 = time.perf_counter()
-        cfg = job.config
-        model = _pretrained(cfg, artifacts)
-        data = ws.real_train_subset(canonical(cfg["data"]), cfg["real_fraction"], cfg["seed"])
-        st = train(model, data, TrainConfig.model_validate(cfg["train"]), cfg["seed"])
-        return _finish(model, cfg, t0, [st])
 
 
 @CONDITIONS.register("mix", doc="train once on real fraction f together with n synthetic samples")
@@ -204,27 +216,14 @@ class Mix(Condition):
 
     name = "mix"
 
-    def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
-        jobs = []
-        for seed in spec.seed_list:
-            for source, n in _synthetic_grid(entry, spec):
-                for f in entry.real_fractions or spec.real_fractions:
-                    cfg = _base(ctx, self.name, seed, f, ctx.training.mix)
-                    cfg.update(in_shape=list(ctx.in_shape), n_synthetic=n, source=ctx.sources[source])
-                    cfg["augment"] = ctx.augmentation.model_dump(mode="json") if entry.augment else None
-                    label = "mix+aug" if entry.augment else self.name
-                    jobs.append(_run(ctx, cfg, _labels(label, source, n, f, _n_real(ctx, f), seed)))
-        return jobs
-
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
-        t0 = time.perf_counter()
-        cfg = job.config
-        real = ws.real_train_subset(canonical(cfg["data"]), cfg["real_fraction"], cfg["seed"])
-        syn = ws.synthetic(canonical(cfg["source"]), cfg["n_synthetic"], cfg["seed"], tuple(cfg["classes"]))
-        model = _make_model(cfg)
-        aug = AugmentConfig.model_validate(cfg["augment"]) if cfg["augment"] else None
-        st = train(model, concat([real, syn]), TrainConfig.model_validate(cfg["train"]), cfg["seed"], augment=aug)
-        return _finish(model, cfg, t0, [st])
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        assert entry is not None
+        aug = ctx.augmentation if entry.augment else None
+        label = "mix+aug" if entry.augment else self.name
+        return [ctx.run(self.name, seed, fraction=f, phase=ctx.training.mix, label=label, source=source,
+                        n_synthetic=n, augment=aug)
+                for seed in ctx.spec.seed_list for source, n in _synthetic_grid(entry, ctx)
+                for f in _fractions(entry, ctx)]
 
 
 @CONDITIONS.register("synthetic-only", doc="train on n synthetic samples, test on real")
@@ -233,21 +232,16 @@ class SyntheticOnly(Condition):
 
     name = "synthetic-only"
 
-    def plan(self, entry: Any, spec: Any, ctx: PlanContext) -> list[Job]:
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        assert entry is not None
         jobs: list[Job] = []
-        for seed in spec.seed_list:
-            for source, n in _synthetic_grid(entry, spec):
+        for seed in ctx.spec.seed_list:
+            for source, n in _synthetic_grid(entry, ctx):
                 pre = pretrain_job(ctx, source, n, seed)
-                cfg = {"kind": "run", "condition": self.name, "pretrain": pre.key, "data": ctx.data_cfg,
-                       "classes": ctx.classes, "in_shape": list(ctx.in_shape), "learner": ctx.learner, "seed": seed}
-                jobs += [pre, _run(ctx, cfg, _labels(self.name, source, n, 0.0, 0, seed), [pre.key])]
+                # the checkpoint evaluated as it is: no real data, no training of its own
+                jobs += [pre, ctx.run(self.name, seed, source=source, n_synthetic=n, deps=(pre.key,),
+                                      pretrain=pre.key)]
         return jobs
-
-    def execute(self, job: Job, artifacts: Path) -> dict[str, Any]:
-        t0 = time.perf_counter()
-        cfg = job.config
-        model = _pretrained(cfg, artifacts)
-        return _finish(model, cfg, t0, [])
 
 
 ARTIFACT_EXECUTORS = {"pretrain": execute_pretrain}
@@ -255,7 +249,9 @@ ARTIFACT_EXECUTORS = {"pretrain": execute_pretrain}
 
 def execute_job(job: Job, artifacts: Path) -> dict[str, Any]:
     """Run one job in this process (the executor calls this in a worker)."""
+    import torch
+
     torch.set_num_threads(1)
-    if job.kind == "run":
-        return CONDITIONS.get(job.config["condition"])().execute(job, artifacts)
-    return ARTIFACT_EXECUTORS[job.kind](job, artifacts)
+    if isinstance(job.config, RunConfig):
+        return CONDITIONS.get(job.config.condition)().execute(job.config, artifacts, job.key)
+    return ARTIFACT_EXECUTORS[job.kind](job.config, job.key, artifacts)

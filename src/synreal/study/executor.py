@@ -13,21 +13,30 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from abc import ABC, abstractmethod
+from typing import Any
 
 from synreal.registry import Registry
 
-EXECUTORS: Registry = Registry("executor")
 
+class Executor(ABC):
+    """What the study runner needs from an executor: ``workers``, ``submit`` and ``shutdown``.
 
-class Executor(Protocol):
-    """What the study runner needs from an executor."""
+    Subclasses are built as ``cls(workers)`` (None: the executor's own default).
+    """
 
     workers: int
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future: ...
+    @abstractmethod
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run ``fn(*args)``; its future resolves to the result (or raises the job's error)."""
 
-    def shutdown(self, *, cancel: bool = False) -> None: ...
+    @abstractmethod
+    def shutdown(self, *, cancel: bool = False) -> None:
+        """Wait for running jobs (or abandon them with ``cancel``) and free the workers."""
+
+
+EXECUTORS: Registry = Registry("executor", interface=Executor)
 
 
 def _init_worker() -> None:
@@ -47,7 +56,7 @@ def available_cores() -> int:
 
 
 @EXECUTORS.register("local", doc="a pool of worker processes on this machine, one per core")
-class LocalExecutor:
+class LocalExecutor(Executor):
     """Runs jobs in worker processes.
 
     Args:
@@ -76,7 +85,7 @@ class LocalExecutor:
 
 
 @EXECUTORS.register("inline", doc="runs every job in the calling process, one at a time")
-class InlineExecutor:
+class InlineExecutor(Executor):
     """Runs each job immediately in this process (deterministic, easy to debug)."""
 
     workers = 1

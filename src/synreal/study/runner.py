@@ -1,7 +1,9 @@
-"""The study engine: plan runs from a spec, execute the missing ones, store, report.
+"""The study engine: plan runs from a spec, execute the missing ones, store them.
 
 This is the one place that brings data, sources, learners, executors and the store
-together. ``run_study`` is the function API; the CLI's ``synreal run`` is a thin wrapper.
+together. ``plan_study`` and ``run_study`` are the function API; the report is built from
+the store afterwards (``synreal.report.build.report_from_store``), and the CLI's ``synreal
+run`` composes the two.
 """
 
 from __future__ import annotations
@@ -13,24 +15,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from synreal import __version__
-from synreal.data.base import ImageSet
+from synreal.analysis.meta import LooksMeta, StudyMeta
+from synreal.analysis.verdicts import SPENDING_POWER
+from synreal.data.base import LabelledSet
 from synreal.data.datasets import DATASETS, file_fingerprint
 from synreal.data.splits import make_split
+from synreal.errors import UserInputError
 from synreal.plugins import load_builtin_plugins
 from synreal.study.baseline_conditions import baseline_entries
 from synreal.study.conditions import CONDITIONS, PlanContext
 from synreal.study.executor import make_executor, run_job_in_worker
-from synreal.study.jobs import Job
+from synreal.study.jobs import DataRef, Job, LearnerRef, SourceRef
+from synreal.study.samples import SAMPLES_FILE, collect_samples
 from synreal.study.spec import ConditionSpec, StudySpec
 from synreal.study.store import RunStore
-from synreal.analysis.verdicts import SPENDING_POWER
-
-SAMPLES_FILE = "samples.npz"
 
 
 @dataclass
@@ -44,8 +46,7 @@ class StudyOutcome:
     artifacts_reused: int
     wall_seconds: float
     cpu_seconds: float
-    report: Any = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: StudyMeta = field(default_factory=StudyMeta)
 
     @property
     def cores_busy(self) -> float:
@@ -53,116 +54,101 @@ class StudyOutcome:
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
-def _resolve_sources(spec: StudySpec) -> dict[str, dict[str, Any]]:
+@dataclass
+class StudyPlan:
+    """Every job a study may run, with its metadata and the real data it was planned on.
+
+    Attributes:
+        jobs: in execution order (artifacts before the runs that need them), up to the most
+            seeds any cell may get.
+        meta: the study's metadata.
+        real: the real dataset (for the report's sample grid).
+        context: what the conditions planned with.
+    """
+
+    jobs: list[Job]
+    meta: StudyMeta
+    real: LabelledSet
+    context: PlanContext
+
+
+def _resolve_sources(spec: StudySpec) -> dict[str, SourceRef]:
     from synreal.synth.base import SOURCES
 
     out = {}
-    for s in spec.sources:
+    for i, s in enumerate(spec.sources):
         cls = SOURCES.get(s.kind)
         knobs = cls.Config.model_validate(s.knobs).model_dump(mode="json")
-        entry: dict[str, Any] = {"kind": s.kind, "knobs": knobs}
+        path = fingerprint = None
         if s.path is not None:
             p = Path(s.path).expanduser().resolve()
-            entry["path"] = str(p)
             if not p.exists():
-                from synreal.errors import UserInputError
-
-                raise UserInputError(f"no such file or directory: {p}", key=f"sources.{s.name}.path")
-            entry["fingerprint"] = file_fingerprint(p)
-        out[s.name] = entry
+                raise UserInputError(f"no such file or directory: {p}", key=f"sources[{i}].path")
+            path, fingerprint = str(p), file_fingerprint(p)
+        out[s.name] = SourceRef(kind=s.kind, knobs=knobs, path=path, fingerprint=fingerprint)
     return out
 
 
-def plan_study(spec: StudySpec) -> tuple[list[Job], dict[str, Any], ImageSet]:
-    """Resolve data and sources and expand the spec into jobs.
+def plan_study(spec: StudySpec) -> StudyPlan:
+    """Resolve data and sources and expand the spec into typed jobs.
 
     Returns:
-        (jobs in execution order, study metadata, the real dataset).
+        A ``StudyPlan``.
+
+    Example:
+        >>> from synreal.study.spec import load_spec
+        >>> plan = plan_study(load_spec("examples/digits.yaml"))  # doctest: +SKIP
     """
     load_builtin_plugins()
+    from synreal.learners.base import LEARNERS
+
     r = spec.real
-    real = DATASETS.get(r.dataset)(Path(r.path) if r.path else None, image_size=r.image_size, channels=r.channels, key="real.path")
+    real = DATASETS.get(r.dataset)(Path(r.path) if r.path else None, image_size=r.image_size, channels=r.channels,
+                                   key="real.path")
     split = make_split(real.labels, test_fraction=r.test_fraction, pool_fraction=r.pool_fraction, seed=r.split_seed)
     fingerprint = real.fingerprint()
-    data_cfg = r.model_dump(mode="json") | {"fingerprint": fingerprint}
+    fields = r.model_dump(mode="json") | {"fingerprint": fingerprint}
     if r.path is not None:
-        data_cfg["path"] = str(Path(r.path).expanduser().resolve())
+        fields["path"] = str(Path(r.path).expanduser().resolve())
+    learner_cls = LEARNERS.get(spec.learner.name)
     ctx = PlanContext(
-        data_cfg=data_cfg,
-        data_fingerprint=fingerprint,
+        spec=spec,
+        task=spec.task,
+        data=DataRef.model_validate(fields),
         n_train_real=len(split.train),
-        classes=list(real.classes),
-        in_shape=real.shape,
-        learner=spec.learner.model_dump(mode="json") | {
-            "params": __import__("synreal.learners.base", fromlist=["LEARNERS"]).LEARNERS.get(spec.learner.name)
-            .Config.model_validate(spec.learner.params).model_dump(mode="json")
-        },
+        classes=tuple(real.classes),
+        in_shape=tuple(real.shape),
+        learner=LearnerRef(name=spec.learner.name,
+                           params=learner_cls.Config.model_validate(spec.learner.params).model_dump(mode="json")),
         training=spec.training,
         augmentation=spec.augmentation,
         sources=_resolve_sources(spec),
     )
-    entries = list(spec.conditions)
+    entries: list[ConditionSpec | None] = list(spec.conditions)
     if spec.scaling is not None:
         entries.append(ConditionSpec(condition="pretrain", sources=spec.scaling.sources,
                                      n_synthetic=spec.scaling.n_synthetic, real_fractions=spec.scaling.real_fractions))
     jobs: dict[str, Job] = {}
     for entry in entries:
-        for job in CONDITIONS.get(entry.condition)().plan(entry, spec, ctx):
+        for job in CONDITIONS.get(entry.condition)().plan(entry, ctx):
             jobs.setdefault(job.key, job)
     for name in baseline_entries(spec):
-        for job in CONDITIONS.get(name)().plan(None, spec, ctx):
+        for job in CONDITIONS.get(name)().plan(None, ctx):
             jobs.setdefault(job.key, job)
-    meta = {
-        "name": spec.name,
-        "task": spec.task,
-        "metric": "accuracy",
-        "higher_is_better": True,
-        "seeds": spec.seed_list if spec.adaptive is None else spec.seed_list[: spec.adaptive.start],
-        "real_fractions": spec.real_fractions,
-        "n_train_real": len(split.train),
-        "n_test_real": len(split.test),
-        "n_pool_real": len(split.pool),
-        "classes": list(real.classes),
-        "version": __version__,
-        "data_fingerprint": fingerprint,
-        "spec": spec.model_dump(mode="json"),
-        "sources": ctx.sources,
-        "scaling": spec.scaling.model_dump(mode="json") if spec.scaling else None,
-        "retrieval": spec.retrieval.model_dump(mode="json") if spec.retrieval else None,
-        "level": spec.report.level,
-        "tolerance": spec.report.tolerance,
-        "looks": None if spec.adaptive is None else {
-            "sizes": list(spec.adaptive.sizes), "level": spec.report.level, "power": SPENDING_POWER,
-            "decide": list(spec.adaptive.decide), "first": spec.adaptive.first},
-    }
-    return list(jobs.values()), meta, real
-
-
-def _samples(jobs: list[Job], meta: dict[str, Any], real: ImageSet, out_dir: Path) -> None:
-    """A few images per source for the report's sample grids (ordered by class)."""
-    from synreal.study import baseline_conditions as bc
-    from synreal.study import workspace as ws
-    from synreal.study.jobs import canonical
-
-    def by_class(s: ImageSet, k: int = 4) -> np.ndarray:
-        idx = [i for c in range(len(s.classes)) for i in np.flatnonzero(s.labels == c)[:k]]
-        return s.images[np.asarray(idx, int)]
-
-    grids = {"real": by_class(real)}
-    classes = tuple(meta["classes"])
-    for name, src in meta["sources"].items():
-        grids[name] = by_class(ws.synthetic(canonical(src), 200, 0, classes))
-    art = out_dir / "artifacts"
-    for job in jobs:
-        if job.kind == "run" and job.config["condition"] == "retrieved" and job.labels['source'] not in grids:
-            from synreal.retrieval.retrieve import draw_subset
-
-            r = bc.retrieval_for(canonical(job.config["pool"]), canonical(job.config["retriever"]), str(art / "index"))
-            grids[job.labels['source']] = by_class(draw_subset(r, min(200, sum(r.counts().values())), 0))
-        if job.kind == "generator" and (art / f"generator-{job.key}.pt").is_file():
-            gen = bc._generator(str(art / f"generator-{job.key}.pt"))
-            grids["generated:pool-diffusion"] = by_class(gen.sample(np.arange(40) % len(classes), seed=0))
-    np.savez_compressed(out_dir / SAMPLES_FILE, **grids)
+    a = spec.adaptive
+    meta = StudyMeta(
+        name=spec.name, task=spec.task, metric="accuracy", higher_is_better=True,
+        seeds=spec.seed_list if a is None else spec.seed_list[: a.start],
+        real_fractions=spec.real_fractions, n_train_real=len(split.train), n_test_real=len(split.test),
+        n_pool_real=len(split.pool), classes=list(real.classes), version=__version__, data_fingerprint=fingerprint,
+        level=spec.report.level, tolerance=spec.report.tolerance,
+        looks=None if a is None else LooksMeta(sizes=a.sizes, level=spec.report.level, power=SPENDING_POWER,
+                                               decide=tuple(a.decide), first=a.first),
+        n_boot=spec.scaling.n_boot if spec.scaling is not None else 1000,
+        spec=spec.model_dump(mode="json"),
+        sources={k: v.model_dump(mode="json", exclude_none=True) for k, v in ctx.sources.items()},
+    )
+    return StudyPlan(list(jobs.values()), meta, real, ctx)
 
 
 def run_study(
@@ -172,10 +158,9 @@ def run_study(
     workers: int | None = None,
     executor: str | None = None,
     console: Console | None = None,
-    report: bool = True,
     max_jobs: int | None = None,
 ) -> StudyOutcome:
-    """Run every missing job of ``spec``, store results in ``out_dir`` and build the report.
+    """Run every missing job of ``spec`` and store the results in ``out_dir``.
 
     Args:
         spec: a validated study spec.
@@ -183,11 +168,10 @@ def run_study(
         workers: parallel workers (default: the spec's, else every core).
         executor: executor kind (default: the spec's).
         console: where progress goes (a quiet console for tests).
-        report: build report.html, summary.json, results.csv and figures afterwards.
         max_jobs: stop after this many executed jobs (for testing interruption).
 
     Returns:
-        A StudyOutcome (planned, reused and executed counts, timings, report paths).
+        A StudyOutcome (planned, reused and executed counts, timings, the study's metadata).
 
     Example:
         >>> from synreal.study.spec import load_spec
@@ -200,7 +184,8 @@ def run_study(
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts = out_dir / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    jobs, meta, real = plan_study(spec)
+    plan = plan_study(spec)
+    jobs, meta = plan.jobs, plan.meta
     store = RunStore(out_dir)
     rounds = _Rounds(spec, jobs, meta)
     selected = rounds.first()
@@ -214,7 +199,7 @@ def run_study(
              f"{', '.join(map(str, spec.adaptive.sizes))} seeds)" if spec.adaptive else "")
     console.print(
         f"[bold]{spec.name}[/]: {n_runs} runs planned{extra}; reusing {reused} finished runs and {art_reused} "
-        f"pre-trained checkpoints (same config, synreal {__version__}, data {meta['data_fingerprint']}); "
+        f"pre-trained checkpoints (same config, synreal {__version__}, data {meta.data_fingerprint}); "
         f"{sum(j.kind == 'run' for j in todo)} runs and {sum(j.kind != 'run' for j in todo)} pre-trainings to execute"
     )
     executed = 0
@@ -225,7 +210,7 @@ def run_study(
             if todo:
                 ex = ex or make_executor(kind, workers or spec.executor.workers)
                 budget = None if max_jobs is None else max_jobs - executed
-                executed += _execute(todo, done, ex, store, meta["data_fingerprint"], artifacts, console, budget)
+                executed += _execute(todo, done, ex, store, meta.data_fingerprint or "", artifacts, console, budget)
                 done |= {j.key for j in todo} & store.done_keys()
                 if max_jobs is not None and executed >= max_jobs:
                     break
@@ -233,7 +218,8 @@ def run_study(
             if more is None:
                 break
             new_sel, why = more
-            added = [j for j in new_sel if j.key not in {x.key for x in selected}]
+            known = {x.key for x in selected}
+            added = [j for j in new_sel if j.key not in known]
             selected = selected + added
             store.set_plan(selected, meta)
             todo = [j for j in added if j.key not in done]
@@ -250,19 +236,16 @@ def run_study(
         raise
     if ex is not None:
         ex.shutdown()
-    meta["seeds"] = sorted({j.labels["seed"] for j in selected if "seed" in j.labels})
-    jobs = selected
+    meta.seeds = sorted({j.labels.seed for j in selected if j.labels is not None})
     wall = time.perf_counter() - t0
     outcome = StudyOutcome(out_dir, n_runs, reused, executed, art_reused, wall, _cpu_seconds() - cpu0, meta=meta)
-    meta["timings"] = {"wall_seconds": wall, "cpu_seconds": outcome.cpu_seconds, "cores_busy": outcome.cores_busy,
-                       "executed_jobs": executed, "reused_runs": reused, "workers": workers or spec.executor.workers or os.cpu_count()}
-    store.set_plan(jobs, meta)
+    meta.timings = {"wall_seconds": wall, "cpu_seconds": outcome.cpu_seconds, "cores_busy": outcome.cores_busy,
+                    "executed_jobs": float(executed), "reused_runs": float(reused),
+                    "workers": float(workers or spec.executor.workers or os.cpu_count() or 1)}
+    meta.reused = reused
+    store.set_plan(selected, meta)
     store.close()
-    if report and (max_jobs is None or executed < max_jobs):
-        _samples(jobs, meta, real, out_dir)
-        from synreal.report.build import report_from_store
-
-        outcome.report = report_from_store(out_dir)
+    collect_samples(selected, plan.real, artifacts, out_dir / SAMPLES_FILE)
     return outcome
 
 
@@ -282,7 +265,7 @@ class _Rounds:
     cells those verdicts compare, with the artifacts they depend on.
     """
 
-    def __init__(self, spec: StudySpec, jobs: list[Job], meta: dict[str, Any]) -> None:
+    def __init__(self, spec: StudySpec, jobs: list[Job], meta: StudyMeta) -> None:
         self.spec = spec
         self.jobs = jobs
         self.meta = meta
@@ -304,6 +287,7 @@ class _Rounds:
         return [j for j in self.jobs if j.key in keys]
 
     def _seeds_below(self, n: int) -> set[int]:
+        assert self.first_seed is not None
         return set(range(self.first_seed, self.first_seed + n))
 
     def first(self) -> list[Job]:
@@ -311,7 +295,7 @@ class _Rounds:
         if self.spec.adaptive is None:
             return list(self.jobs)
         seeds = self._seeds_below(self.sizes[0])
-        return self._closure([j for j in self.jobs if j.kind == "run" and j.labels.get("seed") in seeds])
+        return self._closure([j for j in self.jobs if j.kind == "run" and j.seed in seeds])
 
     def next(self, store: RunStore) -> tuple[list[Job], str] | None:
         """The jobs of the next round and why, or None when every verdict is decided or seeds run out."""
@@ -321,15 +305,14 @@ class _Rounds:
 
         results = store.tidy()
         settings = settings_from_meta(self.meta, self.spec.report.level)
-        cells = cells_needing_seeds(analyse_study(results, settings, laws=False))
+        cells = cells_needing_seeds(analyse_study(results, settings, laws=False)) if len(results) else set()
         if not cells:
             return None
         self.round += 1
         seeds = self._seeds_below(self.sizes[self.round])
         want = {(c, s, int(n), round(float(f), 12)) for c, s, n, f in cells}
-        picked = [j for j in self.jobs if j.kind == "run" and j.labels.get("seed") in seeds
-                  and (j.labels["condition"], j.labels["source"], int(j.labels["n_synthetic"]),
-                       round(float(j.labels["real_fraction"]), 12)) in want]
+        picked = [j for j in self.jobs if j.kind == "run" and j.seed in seeds and j.labels is not None
+                  and j.labels.cell() in want]
         why = f"{len(want)} cells have undecided verdicts, seeds up to {self.sizes[self.round]}"
         return self._closure(picked), why
 
@@ -369,8 +352,8 @@ def _execute(todo: list[Job], done: set[str], ex: Any, store: RunStore, fp: str,
             for fut in complete:
                 job = running.pop(fut)
                 metrics = fut.result()  # a failed job raises here: a bug, or a user error found late
-                store.put(job.key, job.kind, job.config, fp, __version__, metrics)
+                store.put(job, fp, __version__, metrics)
                 finished.add(job.key)
                 executed += 1
-                progress.update(task, advance=1, description=f"{job.labels.get('condition', job.kind)}")
+                progress.update(task, advance=1, description=job.labels.condition if job.labels else job.kind)
     return executed

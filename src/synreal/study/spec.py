@@ -13,8 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from synreal.errors import UserInputError
-from synreal.learners.augment import AugmentConfig
-from synreal.learners.train import TrainConfig
+from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.yamlio import line_for, loc_to_path, read_yaml
 
 SYNTHETIC_CONDITIONS = ("pretrain", "mix", "synthetic-only")
@@ -385,11 +384,11 @@ def _check_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> 
     for i, s in enumerate(spec.sources):
         cls = get(SOURCES, s.kind, ("sources", i, "kind"))
         _validate_knobs(cls.Config, s.knobs, f, ("sources", i, "knobs"), lines)
-        if getattr(cls, "needs_pool", False):
+        if cls.needs_pool:
             raise UserInputError(
                 f"source kind {s.kind!r} is trained on the upstream pool; declare it under retrieval.generator",
                 file=f, key=f"sources[{i}].kind", line=line_for(lines, ("sources", i, "kind")))
-        if getattr(cls, "needs_path", False) and s.path is None:
+        if cls.needs_path and s.path is None:
             raise UserInputError(f"source kind {s.kind!r} needs a path", file=f, key=f"sources[{i}].path", line=line_for(lines, ("sources", i)))
     from synreal.study.executor import EXECUTORS
 

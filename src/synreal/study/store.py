@@ -17,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from synreal.analysis.meta import StudyMeta
 from synreal.errors import UserInputError
+from synreal.study.jobs import Job, canonical
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS plan (
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 DB_NAME = "results.sqlite"
+META_KEY = "study"  # the one row of the meta table: the StudyMeta as JSON
 
 
 class RunStore:
@@ -72,12 +75,12 @@ class RunStore:
         """Keys of every finished job."""
         return {r[0] for r in self._con.execute("SELECT key FROM jobs")}
 
-    def put(self, key: str, kind: str, config: dict[str, Any], data_fingerprint: str, version: str, metrics: dict[str, Any]) -> None:
-        """Record a finished job (one transaction)."""
+    def put(self, job: Job, data_fingerprint: str, version: str, metrics: dict[str, Any]) -> None:
+        """Record a finished job with its config (canonical JSON) and metrics, in one transaction."""
         with self._con:
             self._con.execute(
                 "INSERT OR REPLACE INTO jobs VALUES (?,?,?,?,?,?,?,?,?)",
-                (key, kind, json.dumps(config, sort_keys=True), config.get("seed"), version, data_fingerprint,
+                (job.key, job.kind, canonical(job.config), job.seed, version, data_fingerprint,
                  json.dumps(metrics, sort_keys=True), time.time(), platform.node()),
             )
 
@@ -86,21 +89,25 @@ class RunStore:
         row = self._con.execute("SELECT metrics FROM jobs WHERE key=?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def set_plan(self, jobs: list[Any], meta: dict[str, Any]) -> None:
+    def set_plan(self, jobs: list[Job], meta: StudyMeta) -> None:
         """Replace the stored plan and study metadata (one transaction)."""
         with self._con:
             self._con.execute("DELETE FROM plan")
             self._con.executemany(
                 "INSERT OR REPLACE INTO plan VALUES (?,?,?,?)",
-                [(j.key, j.kind, json.dumps(j.labels, sort_keys=True), i) for i, j in enumerate(jobs)],
+                [(j.key, j.kind, j.labels.model_dump_json(exclude_none=True) if j.labels is not None else "{}", i)
+                 for i, j in enumerate(jobs)],
             )
-            self._con.executemany(
-                "INSERT OR REPLACE INTO meta VALUES (?,?)", [(k, json.dumps(v, default=str)) for k, v in meta.items()]
-            )
+            self._con.execute("DELETE FROM meta")
+            self._con.execute("INSERT INTO meta VALUES (?,?)", (META_KEY, meta.model_dump_json()))
 
-    def meta(self) -> dict[str, Any]:
+    def meta(self) -> StudyMeta:
         """Stored study metadata."""
-        return {k: json.loads(v) for k, v in self._con.execute("SELECT name, value FROM meta")}
+        row = self._con.execute("SELECT value FROM meta WHERE name=?", (META_KEY,)).fetchone()
+        if row is None:
+            raise UserInputError(f"{self.path} holds no study metadata: the study was never planned here",
+                                 file=self.path)
+        return StudyMeta.model_validate_json(row[0])
 
     def job_rows(self) -> pd.DataFrame:
         """Every stored job (key, kind, config, version, data_fingerprint, metrics, finished_at)."""

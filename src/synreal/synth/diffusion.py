@@ -37,7 +37,7 @@ from pydantic import Field
 
 from synreal.data.base import ImageSet
 from synreal.errors import UserInputError
-from synreal.synth.base import SOURCES, SourceConfig
+from synreal.synth.base import SOURCES, SourceConfig, SyntheticSource
 from synreal.synth.unet import UNet
 
 log = logging.getLogger(__name__)
@@ -614,7 +614,7 @@ def _progress_bar(progress: bool, total: int) -> tuple[Any, Any]:
 
 
 @SOURCES.register("pool-diffusion", doc="class-conditional diffusion model trained on the upstream pool (DDIM/DDPM, CFG)")
-class PoolDiffusion:
+class PoolDiffusion(SyntheticSource):
     """The pool-trained diffusion generator as a synthetic source.
 
     Unlike other sources it must see the pool first: construct with the knobs, call

@@ -41,7 +41,7 @@ from pydantic import Field, field_validator, model_validator
 from synreal.data.base import ImageSet
 from synreal.data.convert import InputShape
 from synreal.errors import UserInputError
-from synreal.synth.base import SOURCES, SourceConfig
+from synreal.synth.base import SOURCES, SourceConfig, SyntheticSource
 from synreal.synth.fonts import DIGITS, digit_fonts, glyph_bitmap, vet_fonts
 
 if TYPE_CHECKING:
@@ -682,7 +682,6 @@ def render_digits(
         >>> counts.shape, int(counts.max()) <= 16, sorted(set(labels.tolist())) == list(range(10))
         ((20, 8, 8), True, True)
     """
-    import torch
 
     cfg = config if config is not None else RenderDigitsConfig()
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
@@ -758,7 +757,7 @@ def render_blocks(
 @SOURCES.register(
     "render-digits", doc="digits drawn from fonts and handwriting templates: 8x8 ink counts like digits, or any size (size, layout)"
 )
-class RenderDigits:
+class RenderDigits(SyntheticSource):
     """Digits rendered from fonts at 32x32 and reduced to 8x8 ink counts, like scikit-learn's digits, or at any size.
 
     Args:

@@ -12,7 +12,7 @@ from synreal.data.base import LabelledSet
 from synreal.data.convert import Shape, shape_of
 from synreal.data.datasets import align_classes, load_embeddings, load_image_folder, load_npz
 from synreal.errors import UserInputError
-from synreal.synth.base import SOURCES, SourceConfig
+from synreal.synth.base import SOURCES, SourceConfig, SyntheticSource
 
 
 class FileSourceConfig(SourceConfig):
@@ -26,7 +26,7 @@ class EmbeddingSourceConfig(SourceConfig):
     """An embeddings source has no knobs: the features are used as stored."""
 
 
-class _FileSource:
+class _FileSource(SyntheticSource):
     """Draws uniform random subsets (per seed) from a fixed set of user images or features."""
 
     Config = FileSourceConfig

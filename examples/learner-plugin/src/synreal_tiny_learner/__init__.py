@@ -1,8 +1,9 @@
 """An example synreal learner: flattened pixels, one hidden layer, a linear classifier.
 
 synreal finds it through the entry point in this package's pyproject.toml; the class only
-needs a pydantic ``Config``, a ``build(config, in_shape, n_classes)`` classmethod and an
-``accepts`` attribute ("images" or "features"). Training is synreal's shared loop.
+needs a pydantic ``Config``, a ``build(config, in_shape, n_classes)`` classmethod, an
+``accepts`` attribute ("images" or "features") and ``own_fit = False`` (synreal's shared
+training loop trains it). Registration checks them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class TinyMLP(nn.Module):
 
     Config = TinyMLPConfig
     accepts = "images"
+    own_fit = False  # synreal's shared training loop trains it
 
     def __init__(self, config: TinyMLPConfig, in_shape: tuple[int, ...], n_classes: int) -> None:
         super().__init__()
