@@ -81,22 +81,15 @@ def report(out: Annotated[Path, typer.Argument(help="a study output directory")]
 
 
 def list_plugins() -> None:
-    """List registered tasks, datasets, sources, learners, conditions and executors."""
-    from synreal.data.datasets import DATASETS
-    from synreal.learners.base import LEARNERS
-    from synreal.plugins import load_builtin_plugins
-    from synreal.study.conditions import CONDITIONS
-    from synreal.study.executor import EXECUTORS
-    from synreal.synth.base import SOURCES
+    """List every registered plugin: tasks, datasets, sources, learners, conditions, executors, retrievers..."""
+    from synreal.plugins import load_plugins
+    from synreal.registry import REGISTRIES
 
-    load_builtin_plugins()
+    load_plugins()
     table = Table(title="synreal plugins")
     for col in ("kind", "name", "what it is"):
         table.add_column(col)
-    table.add_row("task", "classification", "image classification; metric accuracy (error = 1 - accuracy)")
-    table.add_row("task", "tracking", "multi-person tracking data and metrics (synreal mot ...)")
-    for kind, reg in (("dataset", DATASETS), ("source", SOURCES), ("learner", LEARNERS),
-                      ("condition", CONDITIONS), ("executor", EXECUTORS)):
+    for kind, reg in REGISTRIES.items():
         for name, doc in reg.describe().items():
             table.add_row(kind, name, doc)
     out_console.print(table)
