@@ -49,6 +49,8 @@ class StudyMeta(BaseModel):
         n_boot: bootstrap resamples of the scaling and effective-data fits.
         spec: the resolved spec, for provenance (shown in the report as it was run).
         sources: each source's resolved settings, for provenance.
+        input_shape: the one input shape of the study (``1x8x8``, ``512-d features``).
+        conversions: source name -> how its images become that shape, in words.
         timings: wall and CPU time of the last execution.
         reused: runs reused from the store in the last execution.
         failed: runs that failed (listed by the report).
@@ -74,6 +76,8 @@ class StudyMeta(BaseModel):
     n_boot: int = 1000
     spec: dict[str, Any] | None = None
     sources: dict[str, Any] = Field(default_factory=dict)
+    input_shape: str | None = None
+    conversions: dict[str, str] = Field(default_factory=dict)
     timings: dict[str, float] | None = None
     reused: int | None = None
     failed: list[str] = Field(default_factory=list)

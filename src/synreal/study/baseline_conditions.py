@@ -29,7 +29,7 @@ from synreal.study.jobs import GeneratorConfig, Job, PoolRef, RunConfig, SourceR
 from synreal.study.samples import write_samples
 from synreal.study.spec import ConditionSpec
 from synreal.tasks.base import TASKS
-from synreal.tasks.classification import real_data, real_pool, synthetic_set
+from synreal.tasks.classification import real_data, real_pool, to_input_shape
 
 
 def _flat(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -113,7 +113,7 @@ def _pool_ref(ctx: PlanContext) -> PoolRef:
     r = ctx.spec.retrieval
     assert r is not None
     pool = r.pool if r.pool == "embedded" else str(Path(r.pool).expanduser().resolve())
-    return PoolRef(pool=pool, data=ctx.data, classes=ctx.classes)
+    return PoolRef(pool=pool, data=ctx.data, classes=ctx.classes, convert=ctx.spec.convert)
 
 
 def generator_job(ctx: PlanContext) -> Job | None:
@@ -155,7 +155,9 @@ def generator_for(artifacts: Path, key: str) -> Any:
 
 
 def _train_eval(cfg: RunConfig, data: LabelledSet, t0: float) -> dict[str, Any]:
-    """Train a fresh model on ``data`` and evaluate it on the real test set."""
+    """Train a fresh model on ``data`` (converted to the study's input shape) and evaluate it on the real test set."""
+    assert cfg.pool is not None
+    data = to_input_shape(data, cfg.in_shape, cfg.pool.convert, what=f"images from the pool {cfg.pool.pool}")
     task = TASKS.get(cfg.task)()
     model = task.new_model(cfg)
     assert cfg.train is not None
@@ -241,7 +243,7 @@ class Generated(_PoolCondition):
             data = generator_for(artifacts, config.generator).sample(labels, seed=config.seed)
         else:
             assert config.source is not None
-            data = synthetic_set(config.source, n, config.seed, config.classes)
+            data = TASKS.get(config.task)().synthetic(config.source, n, config.seed, config)
         write_samples(artifacts, key, data)
         return _train_eval(config, data, t0)
 

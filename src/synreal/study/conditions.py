@@ -119,7 +119,7 @@ def execute_run(cfg: RunConfig, artifacts: Path, key: str = "") -> dict[str, Any
     if cfg.real_fraction > 0:
         parts.append(task.real_train(cfg.data, cfg.real_fraction, cfg.seed))
     if cfg.source is not None and cfg.pretrain is None:
-        parts.append(task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg.classes))
+        parts.append(task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg))
         write_samples(artifacts, key, parts[-1])
     model = task.new_model(cfg)
     if cfg.pretrain is not None:
@@ -150,7 +150,7 @@ def execute_pretrain(cfg: PretrainConfig, key: str, artifacts: Path) -> dict[str
     """Pre-train on synthetic data and store the checkpoint atomically."""
     t0 = time.perf_counter()
     task: Task = TASKS.get(cfg.task)()
-    data = task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg.classes)
+    data = task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg)
     write_samples(artifacts, key, data)
     model = task.new_model(cfg)
     seconds = task.fit(model, data, cfg.train, cfg.seed)

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from synreal import __version__
+from synreal.data.convert import ConversionPolicy
 from synreal.learners.configs import AugmentConfig, TrainConfig
 
 
@@ -40,12 +41,14 @@ class DataRef(_Frozen):
 
 
 class SourceRef(_Frozen):
-    """A synthetic source with its resolved knobs (and the fingerprint of the user's files)."""
+    """A synthetic source with its resolved knobs, the fingerprint of the user's files, and the
+    policy that converts its images to the study's input shape."""
 
     kind: str
     knobs: dict[str, Any]
     path: str | None = None
     fingerprint: str | None = None
+    convert: ConversionPolicy = ConversionPolicy()
 
 
 class LearnerRef(_Frozen):
@@ -61,6 +64,7 @@ class PoolRef(_Frozen):
     pool: str
     data: DataRef
     classes: tuple[str, ...]
+    convert: ConversionPolicy = ConversionPolicy()
 
 
 class RunConfig(_Frozen):

@@ -22,6 +22,7 @@ from synreal import __version__
 from synreal.analysis.meta import LooksMeta, StudyMeta
 from synreal.analysis.verdicts import SPENDING_POWER
 from synreal.data.base import LabelledSet
+from synreal.data.convert import FeatureShape, Shape, check_convertible, describe, shape_of
 from synreal.data.datasets import DATASETS, file_fingerprint
 from synreal.data.splits import make_split
 from synreal.errors import UserInputError
@@ -72,21 +73,47 @@ class StudyPlan:
     context: PlanContext
 
 
-def _resolve_sources(spec: StudySpec) -> dict[str, SourceRef]:
+def _resolve_sources(spec: StudySpec, target: Shape) -> tuple[dict[str, SourceRef], dict[str, str]]:
+    """Each source with its resolved knobs, checked to convert to the study's input shape.
+
+    Returns:
+        (name -> SourceRef, name -> the conversion in words, for the plan log).
+    """
     from synreal.synth.base import SOURCES
 
-    out = {}
+    out, conversions = {}, {}
     for i, s in enumerate(spec.sources):
         cls = SOURCES.get(s.kind)
-        knobs = cls.Config.model_validate(s.knobs).model_dump(mode="json")
+        config = cls.Config.model_validate(s.knobs)
         path = fingerprint = None
         if s.path is not None:
             p = Path(s.path).expanduser().resolve()
             if not p.exists():
                 raise UserInputError(f"no such file or directory: {p}", key=f"sources[{i}].path")
             path, fingerprint = str(p), file_fingerprint(p)
-        out[s.name] = SourceRef(kind=s.kind, knobs=knobs, path=path, fingerprint=fingerprint)
-    return out
+        src = cls(config, Path(path)) if cls.needs_path else cls(config)
+        shape = src.output_shape()
+        check_convertible(shape, target, spec.convert, what_src=f"source {s.name!r} (sources[{i}])",
+                          what_dst="the real data")
+        conversions[s.name] = describe(shape, target, spec.convert, name=s.name)
+        out[s.name] = SourceRef(kind=s.kind, knobs=config.model_dump(mode="json"), path=path, fingerprint=fingerprint,
+                                convert=spec.convert)
+    return out, conversions
+
+
+def _check_inputs(spec: StudySpec, target: Shape) -> None:
+    """Plan-time checks that the learner and the conditions suit the real data's kind of input."""
+    from synreal.learners.base import check_learner_input
+
+    check_learner_input(spec.learner.name, target, what="the real data", key="learner.name")
+    if isinstance(target, FeatureShape):
+        for i, c in enumerate(spec.conditions):
+            if c.condition == "real+aug" or c.augment:
+                raise UserInputError("naive augmentation (affine, jitter) needs images, but the real data holds "
+                                     f"{target}; remove this condition", key=f"conditions[{i}]")
+        if spec.retrieval is not None:
+            raise UserInputError(f"the retrieval baseline works on images, but the real data holds {target}",
+                                 key="retrieval")
 
 
 def plan_study(spec: StudySpec) -> StudyPlan:
@@ -111,18 +138,21 @@ def plan_study(spec: StudySpec) -> StudyPlan:
     if r.path is not None:
         fields["path"] = str(Path(r.path).expanduser().resolve())
     learner_cls = LEARNERS.get(spec.learner.name)
+    target = shape_of(real)
+    _check_inputs(spec, target)
+    sources, conversions = _resolve_sources(spec, target)
     ctx = PlanContext(
         spec=spec,
         task=spec.task,
         data=DataRef.model_validate(fields),
         n_train_real=len(split.train),
         classes=tuple(real.classes),
-        in_shape=tuple(real.shape),
+        in_shape=tuple(target),
         learner=LearnerRef(name=spec.learner.name,
                            params=learner_cls.Config.model_validate(spec.learner.params).model_dump(mode="json")),
         training=spec.training,
         augmentation=spec.augmentation,
-        sources=_resolve_sources(spec),
+        sources=sources,
     )
     entries: list[ConditionSpec | None] = list(spec.conditions)
     if spec.scaling is not None:
@@ -147,6 +177,7 @@ def plan_study(spec: StudySpec) -> StudyPlan:
         n_boot=spec.scaling.n_boot if spec.scaling is not None else 1000,
         spec=spec.model_dump(mode="json"),
         sources={k: v.model_dump(mode="json", exclude_none=True) for k, v in ctx.sources.items()},
+        conversions=conversions, input_shape=str(target),
     )
     return StudyPlan(list(jobs.values()), meta, real, ctx)
 
@@ -197,6 +228,7 @@ def run_study(
     todo = [j for j in selected if j.key not in done]
     extra = (f" (adaptive seeds: {spec.adaptive.start} to {spec.adaptive.max}, looks after "
              f"{', '.join(map(str, spec.adaptive.sizes))} seeds)" if spec.adaptive else "")
+    console.print(f"input shape {meta.input_shape}; " + "; ".join(meta.conversions.values()), highlight=False)
     console.print(
         f"[bold]{spec.name}[/]: {n_runs} runs planned{extra}; reusing {reused} finished runs and {art_reused} "
         f"pre-trained checkpoints (same config, synreal {__version__}, data {meta.data_fingerprint}); "

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from synreal.errors import UserInputError
+from synreal.data.convert import ConversionPolicy
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.yamlio import line_for, loc_to_path, read_yaml
 
@@ -232,6 +233,8 @@ class StudySpec(_Model):
     learner: LearnerSpec = Field(default_factory=LearnerSpec)
     training: TrainingSpec = Field(default_factory=TrainingSpec)
     augmentation: AugmentConfig = Field(default_factory=AugmentConfig)
+    convert: ConversionPolicy = Field(default_factory=ConversionPolicy,
+                                      description="how sources and pools of another shape become the real data's")
     report: ReportSpec = Field(default_factory=ReportSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
 

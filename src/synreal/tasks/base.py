@@ -79,8 +79,8 @@ class Task(ABC):
         """The fixed real test set."""
 
     @abstractmethod
-    def synthetic(self, source: Any, n: int, seed: int, context: Any) -> Any:
-        """``n`` synthetic training items of a source for ``seed``."""
+    def synthetic(self, source: Any, n: int, seed: int, config: Any) -> Any:
+        """``n`` synthetic training items of a source for ``seed``, ready for the run ``config``."""
 
     @abstractmethod
     def concat(self, parts: list[Any]) -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synreal.data.base import LabelledSet, concat
+from synreal.data.convert import ConversionPolicy, as_shape, convert_set
 from synreal.data.splits import Split, make_split, nested_fractions
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.study.jobs import DataRef, LearnerRef, SourceRef, canonical
@@ -69,6 +70,11 @@ def synthetic_set(source: SourceRef, n: int, seed: int, classes: tuple[str, ...]
     return _synthetic(canonical(source), n, seed, tuple(classes))
 
 
+def to_input_shape(data: LabelledSet, in_shape: tuple[int, ...], policy: ConversionPolicy, *, what: str) -> LabelledSet:
+    """``data`` converted to the study's input shape by ``policy`` (checked at plan time already)."""
+    return convert_set(data, as_shape(tuple(in_shape)), policy, what=what)
+
+
 def real_pool(ref: DataRef) -> LabelledSet:
     """The real images held apart as the upstream pool of the retrieval baseline."""
     data, split = real_data(ref)
@@ -99,9 +105,11 @@ class Classification(Task):
         real, split = real_data(data)
         return real.subset(split.test)
 
-    def synthetic(self, source: SourceRef, n: int, seed: int, context: tuple[str, ...]) -> LabelledSet:
-        """``n`` images of ``source`` balanced over the classes ``context``."""
-        return synthetic_set(source, n, seed, context)
+    def synthetic(self, source: SourceRef, n: int, seed: int, config: Any) -> LabelledSet:
+        """``n`` images of ``source`` over the run's classes, converted to its input shape (the
+        source's conversion policy; a no-op when the shapes already agree)."""
+        data = synthetic_set(source, n, seed, tuple(config.classes))
+        return to_input_shape(data, config.in_shape, source.convert, what=f"the {source.kind} source")
 
     def concat(self, parts: list[LabelledSet]) -> LabelledSet:
         """The parts as one training set (same classes)."""
