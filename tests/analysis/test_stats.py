@@ -153,12 +153,3 @@ def test_all_bootstrap_resamples_are_enumerated():
     for level in (0.8, 0.9, 0.95):
         brute = means[int(np.ceil(level * len(means))) - 1]
         assert bootstrap_interval(x, side="upper", level=level).hi == pytest.approx(brute)
-
-
-@pytest.mark.parametrize("name", ["stats", "substitution", "ranking", "augmentation"])
-def test_docstring_examples(name):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"synreal.analysis.{name}"))
-    assert result.failed == 0 and result.attempted > 0

@@ -168,12 +168,3 @@ def test_image_grid_rejects_what_is_not_an_image_array(tmp_path):
         plot_image_grid({"x": np.full((2, 1, 8, 8), 16.0)}, tmp_path / "g.png")
     p = plot_image_grid({"rgb": np.random.default_rng(0).uniform(size=(3, 3, 8, 8))}, tmp_path / "g.png")
     assert p.read_bytes()[:8] == PNG
-
-
-@pytest.mark.parametrize("name", ["figures", "html"])
-def test_docstring_examples(name):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"synreal.report.{name}"))
-    assert result.failed == 0 and result.attempted > 0

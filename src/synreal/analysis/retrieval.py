@@ -33,7 +33,7 @@ def retrieval_cells(results: pd.DataFrame, *, metric: str = "accuracy", level: f
     Example:
         >>> t = pd.DataFrame({"condition": "retrieved", "source": "retrieved:fts", "n_synthetic": 50,
         ...                   "real_fraction": 0.0, "seed": [0, 1], "metric": "accuracy", "value": [0.8, 0.9]})
-        >>> retrieval_cells(t)[["source", "n", "mean"]].values.tolist()
+        >>> retrieval_cells(t)[["source", "n", "mean"]].round(3).values.tolist()
         [['retrieved:fts', 50, 0.85]]
     """
     t = select_metric(results, metric, conditions=CONDITIONS)
