@@ -37,8 +37,6 @@ def test_plan_shares_one_pretraining_across_fractions(noisy_digits_npz):
 
 
 def test_key_depends_on_config_version_and_data(noisy_digits_npz):
-    from synreal.study.jobs import job_key
-
     job = next(j for j in plan_study(validate_spec(tiny_spec(noisy_digits_npz))).jobs if j.kind == "run")
     cfg = job.config
     k = job_key(cfg, "fp")
