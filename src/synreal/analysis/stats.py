@@ -1,23 +1,17 @@
-"""Intervals and tests over seeds: t and bootstrap intervals, paired differences, Holm.
+"""Intervals and tests over seeds: t intervals, paired differences, paired t-tests, checked tables.
 
-Every study repeats each cell over a handful of seeds (often 3 to 5), so these functions are
-built for small samples: the bootstrap is exact (all ``n^n`` resamples, enumerated as
-multiset counts with their multinomial weights) up to ``exact_max_n`` values and Monte Carlo
-with an explicit seed above that. All functions work along the last axis, so one call treats
-many cells at once.
+Every study repeats each cell over a handful of seeds (often 3 to 12); the verdicts of
+``synreal.analysis.verdicts`` rest on these. All functions work along the last axis, so one
+call treats many cells at once.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from scipy.special import gammaln
 
 from synreal.errors import UserInputError
 
@@ -92,90 +86,6 @@ def t_interval(values: np.ndarray | list[float], *, level: float = 0.95, side: S
                     _squeeze(hi[0], True) if one_d else hi, int(n[0]) if one_d else n)
 
 
-@lru_cache(maxsize=16)
-def resample_counts(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every bootstrap resample of ``n`` values as counts (rows) and its probability."""
-    combos = np.array(list(itertools.combinations_with_replacement(range(n), n)))
-    counts = np.zeros((len(combos), n))
-    np.add.at(counts, (np.repeat(np.arange(len(combos)), n), combos.ravel()), 1.0)
-    # multinomial probability n! / prod(c_i!) / n^n, in logs to avoid overflow
-    log_p = math.lgamma(n + 1) - gammaln(counts + 1).sum(axis=1) - n * math.log(n)
-    return counts, np.exp(log_p)
-
-
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
-    """Inverse-CDF quantile of discrete distributions (one per row of ``values``)."""
-    order = np.argsort(values, axis=-1, kind="stable")
-    v = np.take_along_axis(values, order, axis=-1)
-    cum = np.cumsum(weights[order], axis=-1)
-    # tolerance so that an exact cumulative 0.95 counts as reaching 0.95
-    idx = np.argmax(cum >= q - 1e-12, axis=-1)
-    return np.take_along_axis(v, idx[..., None], axis=-1)[..., 0]
-
-
-def bootstrap_interval(
-    values: np.ndarray | list[float],
-    *,
-    level: float = 0.95,
-    side: Side = "two-sided",
-    n_boot: int = 10_000,
-    seed: int = 0,
-    exact_max_n: int = 8,
-) -> Interval:
-    """Percentile bootstrap interval of the mean over the last axis.
-
-    With at most ``exact_max_n`` values the bootstrap distribution is enumerated exactly
-    (every resample with its multinomial weight), so the result does not depend on ``seed``;
-    above that, ``n_boot`` resamples drawn with ``numpy.random.default_rng(seed)`` are shared
-    by all rows. Quantiles use the inverse CDF. With 3 seeds the percentile bootstrap is
-    narrow (it cannot see beyond the values observed); the report says how many seeds back
-    each claim.
-
-    Args:
-        values: 1-D values, or an array whose last axis holds seeds (no NaNs).
-        level: confidence level.
-        side: ``"two-sided"``, ``"upper"`` (``(-inf, hi]``) or ``"lower"`` (``[lo, +inf)``).
-        n_boot: Monte Carlo resamples when there are more than ``exact_max_n`` values.
-        seed: seed of the Monte Carlo resamples.
-        exact_max_n: largest sample size enumerated exactly (at most 10).
-
-    Returns:
-        ``Interval(estimate, lo, hi, n)``; bounds are NaN with fewer than 2 values.
-
-    Example:
-        >>> iv = bootstrap_interval([0.0, 1.0], side="upper", level=0.7)
-        >>> iv.estimate, iv.hi   # resample means 0, 0.5, 1 with probabilities 1/4, 1/2, 1/4
-        (0.5, 0.5)
-    """
-    x = np.asarray(values, dtype=float)
-    one_d = x.ndim == 1
-    x = np.atleast_2d(x)
-    if np.isnan(x).any():
-        raise ValueError("bootstrap_interval needs complete rows; drop missing seeds first")
-    if exact_max_n > 10:
-        raise ValueError("exact enumeration beyond 10 values is too large; use Monte Carlo")
-    n = x.shape[-1]
-    mean = x.mean(axis=-1)
-    q_lo, q_hi = _quantiles(level, side)
-    if n < 2:
-        nan = np.full(mean.shape, np.nan)
-        lo = hi = nan
-    else:
-        if n <= exact_max_n:
-            counts, w = resample_counts(n)
-            boot = x @ counts.T / n  # (rows, resamples)
-        else:
-            rng = np.random.default_rng(seed)
-            idx = rng.integers(0, n, size=(n_boot, n))
-            boot = x[:, idx].mean(axis=-1)
-            w = np.full(n_boot, 1.0 / n_boot)
-        lo = np.full(mean.shape, -np.inf) if q_lo is None else _weighted_quantile(boot, w, q_lo)
-        hi = np.full(mean.shape, np.inf) if q_hi is None else _weighted_quantile(boot, w, q_hi)
-    if one_d:
-        return Interval(float(mean[0]), float(lo[0]), float(hi[0]), n)
-    return Interval(mean, lo, hi, np.full(mean.shape, n))
-
-
 def paired_differences(a: pd.Series, b: pd.Series) -> pd.Series:
     """``a - b`` matched by index (the seed), over the seeds both have, sorted by seed.
 
@@ -234,39 +144,6 @@ def paired_t_test(diffs: np.ndarray | list[float]) -> float | np.ndarray:
     p = np.where(flat, np.where(np.abs(mean) <= 1e-12, 1.0, 0.0), p)
     p = np.where(n >= 2, p, np.nan)
     return float(p[0]) if one_d else p
-
-
-def holm(pvalues: np.ndarray | list[float]) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1).
-
-    The smallest of ``m`` p-values is multiplied by ``m``, the next by ``m - 1``, and so on;
-    each adjusted value is at least the one before it. A hypothesis is rejected at ``alpha``
-    when its adjusted p-value is at most ``alpha``; this controls the family-wise error rate.
-    NaN p-values (no test possible) stay NaN and do not count towards ``m``.
-
-    Args:
-        pvalues: raw p-values of one family of tests.
-
-    Returns:
-        Adjusted p-values in the input order.
-
-    Example:
-        >>> holm([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
-        [0.03, 0.06, 0.06, 0.02]
-    """
-    p = np.asarray(pvalues, dtype=float).ravel()
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    pv = p[ok]
-    order = np.argsort(pv, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate(pv[order] * (m - np.arange(m))))
-    res = np.empty(m)
-    res[order] = adj
-    out[ok] = res
-    return out
 
 
 KEY_COLUMNS = ("condition", "source", "n_synthetic", "real_fraction", "seed")

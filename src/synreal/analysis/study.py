@@ -34,7 +34,6 @@ from synreal.analysis.substitution import (
 )
 from synreal.analysis.verdicts import Looks, t_bounds
 
-VERDICT_FAMILIES = ("substitutability", "ranking", "augmentation", "retrieval")
 Cell = tuple[str, str, int, float]  # (condition, source, n_synthetic, real_fraction)
 
 

@@ -27,7 +27,7 @@ decision the engine stopped on, and how many seeds it took.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
@@ -216,11 +216,6 @@ class Verdict:
         """Seeds that decided the verdict (or that the last look used)."""
         return self.bounds.n_seeds
 
-    @property
-    def needs_more_seeds(self) -> bool:
-        """Undecided (or not yet at the first look) with looks left."""
-        return not self.decision.decided and not self.final
-
 
 def sequential_verdict(diffs: pd.Series, threshold: float, looks: Looks, *, family: int = 1) -> Verdict:
     """The verdict on per-seed paired differences, decided at the first look that can.
@@ -320,17 +315,3 @@ def sequential_verdicts_batch(x: np.ndarray, threshold: float | np.ndarray, look
         if not open_.any():
             break
     return code, n_used, est, lo, hi
-
-
-def decision_words(decision: Decision, *, above: str, below: str, undecided: str = "cannot tell apart") -> str:
-    """The phrase for a decision (callers supply what above and below mean for their claim)."""
-    return {Decision.ABOVE: above, Decision.BELOW: below, Decision.UNDECIDED: undecided,
-            Decision.TOO_FEW: "too few seeds to tell"}[decision]
-
-
-@dataclass(frozen=True)
-class SeedRequest:
-    """Cells that need more seeds: each cell key is ``(condition, source, n_synthetic, real_fraction)``."""
-
-    cells: frozenset[tuple[str, str, int, float]] = field(default_factory=frozenset)
-    reasons: tuple[str, ...] = ()

@@ -105,19 +105,6 @@ def fmt_interval(lo: float, hi: float, *, level: float = 0.95, signed: bool = Fa
     return f"{level:.0%} interval {f(lo)} to {f(hi)}"
 
 
-def fmt_range(lo: float, hi: float, *, signed: bool = False, n: int | None = None) -> str:
-    """"a to b" for a table column already headed by its level, or why there is none.
-
-    Example:
-        >>> fmt_range(0.1, 0.2)
-        '0.100 to 0.200'
-    """
-    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
-        return fmt_interval(lo, hi, n=n)
-    f = fmt_signed if signed else fmt_num
-    return f"{f(lo)} to {f(hi)}"
-
-
 def fmt_bounds(lower: float, upper: float, bound_level: float, *, level: float | None = None,
                family: int = 1, n: int | None = None) -> str:
     """Two one-sided bounds of a paired difference, with the level each holds at.
