@@ -245,3 +245,41 @@ def test_learned_tracker_is_deterministic() -> None:
     m1, _ = train_motion_model(seqs, cfg, seed=0)
     m2, _ = train_motion_model(seqs, cfg, seed=0)
     assert run_tracker(seqs, m1, seed=1) == run_tracker(seqs, m2, seed=1)
+
+
+# --------------------------------------------------------------------------------------
+# learned association score (a second learner; not the default)
+
+
+def test_untrained_association_is_undecided_and_trained_one_separates_pairs() -> None:
+    from synreal.tracking.motion.association import AssociationConfig, AssociationScorer, association_pairs, train_association
+
+    seqs = toy_sequences(3, frames=60, people=10, turn=0.1, seed=0)
+    x, y = association_pairs(toy_sequences(2, frames=60, people=10, turn=0.1, seed=9), KalmanMotion(), AssociationConfig(), seed=1)
+    assert np.allclose(AssociationScorer(8).logits(x), 0.0)
+    scorer, stats = train_association(seqs, KalmanMotion(), AssociationConfig(steps=150, hidden=16), seed=0)
+    p = 1 / (1 + np.exp(-scorer.logits(x)))
+    assert stats.positives > 0 and 0 < y.mean() < 1
+    assert p[y == 1].mean() > 0.9 and p[y == 0].mean() < 0.1
+
+
+def test_tracker_with_association_score_is_deterministic() -> None:
+    from synreal.tracking.motion.association import AssociationConfig, train_association
+    from synreal.tracking.tracker import run_tracker
+
+    seqs = toy_sequences(2, frames=40, people=6, seed=4)
+    scorer, _ = train_association(seqs, KalmanMotion(), AssociationConfig(steps=20, hidden=8), seed=0)
+    a = run_tracker(seqs, "kalman", seed=2, association=scorer)
+    assert a == run_tracker(seqs, "kalman", seed=2, association=scorer)
+    assert a["HOTA"] > 0.5
+
+
+@pytest.mark.parametrize(
+    "name", ["tracker", "motion", "motion.base", "motion.kalman", "motion.learned", "motion.training", "motion.toy", "motion.association", "motion.network"]
+)
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"synreal.tracking.{name}"), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -78,7 +78,12 @@ class DetectionConfig(BaseModel):
 
 
 def sequence_seed(seed: int, name: str) -> int:
-    """A seed for one sequence: stable across runs, versions and the order of sequences."""
+    """A seed for one sequence: stable across runs, versions and the order of sequences.
+
+    Example:
+        >>> sequence_seed(0, "MOT17-02") == sequence_seed(0, "MOT17-02") != sequence_seed(1, "MOT17-02")
+        True
+    """
     return int(np.random.SeedSequence([int(seed), zlib.crc32(name.encode())]).generate_state(1)[0])
 
 
@@ -87,6 +92,18 @@ def geometric_visibility(gt: MotTable, grid: int = 6) -> np.ndarray:
 
     A box is in front of another when its bottom edge is lower in the image (closer to a
     camera looking down at a ground plane). Rows whose consider flag is 0 occlude too.
+
+    Args:
+        gt: boxes of any number of frames.
+        grid: lattice columns per box (rows: twice as many).
+
+    Returns:
+        (N,) visible share in [0, 1] per row.
+
+    Example:
+        >>> gt = MotTable.from_rows([[1, 1, 0, 0, 10, 20, 1, 1, 1], [1, 2, 0, 0, 10, 30, 1, 1, 1]])
+        >>> geometric_visibility(gt).tolist()  # the first is fully behind the second
+        [0.0, 1.0]
     """
     vis = np.ones(len(gt))
     if not len(gt):
@@ -207,6 +224,13 @@ def simulate_detections(
         >>> len(det), int(det.id[0])
         (1, -1)
     """
+    return _simulate(gt, n_frames=n_frames, width=width, height=height, spec=spec, rng=rng)[0]
+
+
+def _simulate(
+    gt: MotTable, *, n_frames: int, width: int, height: int, spec: DetectionSpec, rng: np.random.Generator
+) -> tuple[MotTable, np.ndarray]:
+    """``simulate_detections`` plus, per detection, the ground-truth row it came from (-1: false positive)."""
     order, cont = _track_chains(gt)
     g = gt.select(order)
     vis = _visibility(g, spec.visibility)
@@ -236,9 +260,10 @@ def simulate_detections(
     fp_score = rng.uniform(*_SCORE_FP, total)
 
     all_frames = np.concatenate([frames, fp_frames])
+    source = np.concatenate([order[keep], -np.ones(total, np.int64)])
     order = np.argsort(all_frames, kind="stable")
     m = len(all_frames)
-    return MotTable(
+    table = MotTable(
         frame=all_frames[order],
         id=-np.ones(m, np.int64),
         box=np.round(np.concatenate([det_box, fp_box])[order], 2),
@@ -246,6 +271,7 @@ def simulate_detections(
         cls=-np.ones(m, np.int64),
         vis=-np.ones(m),
     )
+    return table, source[order]
 
 
 def sequence_detections(sequence: MotSequence, config: DetectionConfig, seed: int) -> MotTable:
@@ -280,12 +306,35 @@ def sequence_detections(sequence: MotSequence, config: DetectionConfig, seed: in
         return sequence.det.sorted()
     if sequence.gt is None:
         raise UserInputError("cannot simulate detections: the sequence has no gt/gt.txt", file=where)
+    return simulated_with_ids(sequence, config.simulation, seed)[0]
+
+
+def simulated_with_ids(sequence: MotSequence, spec: DetectionSpec, seed: int) -> tuple[MotTable, np.ndarray]:
+    """Simulated detections of a sequence (as ``sequence_detections``) and the gt id of each (-1: false positive).
+
+    The ids let learners be trained on what a detector would give (association scores).
+
+    Args:
+        sequence: a sequence with ground truth.
+        spec: the simulated detector.
+        seed: the run's seed (combined with the sequence name).
+
+    Returns:
+        (detections, ids) with ids aligned to the detection rows.
+
+    Example:
+        >>> from synreal.tracking.motchallenge import SeqInfo
+        >>> seq = MotSequence(SeqInfo("s", 1), gt=MotTable.from_rows([[1, 7, 0, 0, 20, 50, 1, 1, 1.0]]))
+        >>> simulated_with_ids(seq, DetectionSpec(miss_rate=0, false_positives=0), 0)[1].tolist()
+        [7]
+    """
     gt = sequence.gt
+    if gt is None:
+        raise ValueError(f"sequence {sequence.name} has no ground truth")
     if len(gt) and bool((gt.cls >= 0).any()):
         # Pedestrians only: MOT17's distractor and vehicle classes are not what a person detector fires on.
         gt = gt.select(gt.cls == 1)
     info = sequence.info
     rng = np.random.default_rng(sequence_seed(seed, sequence.name))
-    return simulate_detections(
-        gt, n_frames=info.seq_length, width=info.im_width, height=info.im_height, spec=config.simulation, rng=rng
-    )
+    det, src = _simulate(gt, n_frames=info.seq_length, width=info.im_width, height=info.im_height, spec=spec, rng=rng)
+    return det, np.where(src >= 0, gt.id[np.maximum(src, 0)], -1)

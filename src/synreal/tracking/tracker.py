@@ -3,8 +3,12 @@
 Each frame: the motion model predicts every live track's box (and its uncertainty); high-
 score detections are matched to tracked and lost tracks, then low-score detections to the
 tracks still unmatched (ByteTrack's second stage), then tentative tracks to what is left;
-matches use the Hungarian algorithm on ``1 - IoU`` (optionally plus a Mahalanobis term from
-the motion model's uncertainty, and a gate on it). A track is confirmed after ``min_hits``
+matches use the Hungarian algorithm on ``1 - IoU`` (ByteTrack). With ``buffer > 0`` both
+boxes of a pair are first widened by ``buffer`` times the motion model's predicted standard
+deviation of the track's centre (an uncertainty-aware version of C-BIoU's buffered IoU: a
+track whose position is uncertain reaches further); it helps fast players (SportsMOT) and
+hurts dense crowds (MOT17), so it is off by default. A Mahalanobis term and gate on the
+predicted uncertainty are available too, as is a learned association score. A track is confirmed after ``min_hits``
 consecutive hits and dropped after ``max_lost`` frames without one. The motion model is any
 ``synreal.tracking.motion.MotionModel``: the Kalman filter or a learned one, unchanged.
 
@@ -15,6 +19,7 @@ TrackEval-exact scoring) and returns one dict of metrics, one call per study run
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +29,9 @@ from synreal.tracking.detections import DetectionConfig, sequence_detections
 from synreal.tracking.metrics import _corners, _iou, evaluate_sequences
 from synreal.tracking.motchallenge import MotSequence, MotTable
 from synreal.tracking.motion.base import MotionModel, to_cxcywh
+
+if TYPE_CHECKING:
+    from synreal.tracking.motion.association import AssociationScorer
 
 TENTATIVE, TRACKED, LOST = 0, 1, 2
 _INVALID = 1e6
@@ -50,7 +58,9 @@ class TrackerConfig(BaseModel):
     max_lost: int = Field(30, ge=0, le=10_000, description="frames at 30 fps a lost track is kept (scaled by fps)")
     distance_weight: float = Field(0.0, ge=0, le=100, description="cost += weight * Mahalanobis^2 / 4 from the predicted std")
     gate: float | None = Field(None, gt=0, description="forbid pairs whose Mahalanobis^2 (4 dof) exceeds this")
-    buffer: float = Field(0.0, ge=0, le=100, description="IoU of boxes widened by this many predicted std of the centre")
+    buffer: float = Field(
+        0.0, ge=0, le=100, description="IoU of boxes widened by this many predicted std of the centre (0: plain IoU)"
+    )
     buffer_ratio: float = Field(0.0, ge=0, le=10, description="IoU of boxes widened by this share of the track's size (C-BIoU)")
 
 
@@ -75,6 +85,7 @@ class Tracker:
         motion: the motion model.
         config: the tracker's knobs.
         fps: the sequence's frame rate (scales ``max_lost``; learned models may use it).
+        association: a learned association score; None: IoU (buffered by ``config.buffer``).
 
     Example:
         >>> from synreal.tracking.motion import KalmanMotion
@@ -84,8 +95,8 @@ class Tracker:
         [1]
     """
 
-    def __init__(self, motion: MotionModel, config: TrackerConfig, fps: float) -> None:
-        self.motion, self.config, self.fps = motion, config, float(fps)
+    def __init__(self, motion: MotionModel, config: TrackerConfig, fps: float, association: AssociationScorer | None = None) -> None:
+        self.motion, self.config, self.fps, self.association = motion, config, float(fps), association
         self.max_lost = int(round(config.max_lost * self.fps / 30.0))
         self.frame = 0
         self.next_id = 1
@@ -152,6 +163,9 @@ class Tracker:
             pbox, pstd = np.zeros((0, 4)), np.zeros((0, 4))
 
         def cost(fuse: bool):  # type: ignore[no-untyped-def]
+            if self.association is not None:
+                score = self.association.score
+                return lambda t, d: 1.0 - score(pbox[t], pstd[t], boxes[d], scores[d], self.frame - self.last[t], self.hits[t])
             return lambda t, d: self._cost(pbox[t], pstd[t], boxes[d], scores[d], fuse)
 
         # 1: high-score detections vs confirmed tracks (tracked or lost)
@@ -220,6 +234,7 @@ def track_detections(
     *,
     fps: float,
     n_frames: int,
+    association: AssociationScorer | None = None,
 ) -> MotTable:
     """Track one sequence of detections.
 
@@ -229,6 +244,7 @@ def track_detections(
         config: the tracker's knobs.
         fps: the sequence's frame rate.
         n_frames: the sequence length (frames 1..n_frames are stepped).
+        association: a learned association score, or None for (buffered) IoU.
 
     Returns:
         Tracker output (frame, id, box, score 1), sorted by frame.
@@ -244,7 +260,7 @@ def track_detections(
     frames = detections.frame[order]
     box, conf = detections.box[order], detections.conf[order]
     bounds = np.searchsorted(frames, np.arange(1, n_frames + 2))
-    tracker = Tracker(motion, config, fps)
+    tracker = Tracker(motion, config, fps, association)
     out_f, out_i, out_b = [], [], []
     for f in range(1, n_frames + 1):
         a, b = bounds[f - 1], bounds[f]
@@ -277,6 +293,7 @@ def track_sequences(
     tracker_config: TrackerConfig | None = None,
     detection_config: DetectionConfig | None = None,
     seed: int = 0,
+    association: AssociationScorer | None = None,
 ) -> dict[str, MotTable]:
     """Tracker output of each sequence (detections read or simulated with ``seed``).
 
@@ -286,6 +303,7 @@ def track_sequences(
         tracker_config: the tracker's knobs (default: ``TrackerConfig()``).
         detection_config: where detections come from (default: ``DetectionConfig()``).
         seed: seeds the simulated detections.
+        association: a learned association score (``train_association``), or None for IoU.
 
     Returns:
         Sequence name -> tracker output.
@@ -303,7 +321,9 @@ def track_sequences(
     out = {}
     for seq in sequences:
         det = sequence_detections(seq, dcfg, seed)
-        out[seq.name] = track_detections(det, model, tcfg, fps=seq.info.frame_rate, n_frames=seq.info.seq_length)
+        out[seq.name] = track_detections(
+            det, model, tcfg, fps=seq.info.frame_rate, n_frames=seq.info.seq_length, association=association
+        )
     return out
 
 
@@ -313,6 +333,7 @@ def run_tracker(
     tracker_config: TrackerConfig | None = None,
     detection_config: DetectionConfig | None = None,
     seed: int = 0,
+    association: AssociationScorer | None = None,
 ) -> dict[str, float]:
     """Track and score sequences: one call per study run.
 
@@ -326,6 +347,7 @@ def run_tracker(
         tracker_config: the tracker's knobs (default: ``TrackerConfig()``).
         detection_config: where detections come from (default: ``DetectionConfig()``).
         seed: seeds the simulated detections (same seed -> same numbers).
+        association: a learned association score (``train_association``), or None for IoU.
 
     Returns:
         Metric name -> value for every metric in ``synreal.tracking.metrics.METRICS``
@@ -347,6 +369,6 @@ def run_tracker(
     for seq in sequences:
         if seq.gt is None:
             raise UserInputError("cannot score a sequence without ground truth (gt/gt.txt)", file=seq.path or seq.name)
-    tracks = track_sequences(sequences, motion_model, tracker_config, detection_config, seed)
+    tracks = track_sequences(sequences, motion_model, tracker_config, detection_config, seed, association)
     items = {s.name: (s.gt, tracks[s.name], s.info.seq_length) for s in sequences}
     return evaluate_sequences(items).summary()  # type: ignore[arg-type]

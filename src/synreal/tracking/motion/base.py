@@ -87,10 +87,20 @@ MOTION_MODELS: Registry[type[MotionModel]] = Registry("motion model")
 
 
 def to_cxcywh(box: np.ndarray) -> np.ndarray:
-    """``left, top, w, h`` -> ``cx, cy, w, h``."""
+    """``left, top, w, h`` -> ``cx, cy, w, h`` (any leading axes).
+
+    Example:
+        >>> to_cxcywh(np.array([[0.0, 0, 10, 20]])).tolist()
+        [[5.0, 10.0, 10.0, 20.0]]
+    """
     return np.concatenate([box[..., :2] + box[..., 2:] / 2, box[..., 2:]], axis=-1)
 
 
 def to_ltwh(box: np.ndarray) -> np.ndarray:
-    """``cx, cy, w, h`` -> ``left, top, w, h``."""
+    """``cx, cy, w, h`` -> ``left, top, w, h`` (any leading axes).
+
+    Example:
+        >>> to_ltwh(np.array([[5.0, 10, 10, 20]])).tolist()
+        [[0.0, 0.0, 10.0, 20.0]]
+    """
     return np.concatenate([box[..., :2] - box[..., 2:] / 2, box[..., 2:]], axis=-1)

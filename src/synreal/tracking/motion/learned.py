@@ -9,7 +9,7 @@ predict and the velocity since the previous observation (times in frames, or in 
 extrapolation, so an untrained network already extrapolates linearly. Frames a track is not
 seen simply lengthen the horizon: gaps need no special case.
 
-The network is plain torch (``GRU`` over the history, or an ``MLP`` on it; ``network.py``,
+The network is plain torch (an ``MLP`` on the history, or a ``GRU`` over it; ``network.py``,
 imported when a model is built); tracking runs a numpy copy of its forward pass batched over all live tracks, which is several times faster
 than torch for a few dozen tracks a frame (torch's per-call overhead dominates at this size).
 Train it with ``synreal.tracking.motion.train_motion_model``.
@@ -54,9 +54,9 @@ LOGVAR_RANGE = (-14.0, 6.0)
 class LearnedConfig(MotionConfig):
     """The network's shape and how it reads time."""
 
-    arch: Literal["gru", "mlp"] = Field("gru", description="GRU over the history, or an MLP on the flattened history")
+    arch: Literal["mlp", "gru"] = Field("mlp", description="MLP on the flattened history, or a GRU over it")
     history: int = Field(10, ge=2, le=64, description="observed boxes the network reads")
-    hidden: int = Field(64, ge=4, le=512, description="hidden units")
+    hidden: int = Field(128, ge=4, le=512, description="hidden units")
     time_unit: Literal["frame", "second"] = Field(
         "frame", description="time in frames, or in frames at 25 fps (sequences of different frame rates)"
     )
@@ -87,6 +87,12 @@ def make_inputs(
     Returns:
         ``seq`` (n, K, N_FEATURES), ``glob`` (n, N_GLOBAL) and ``base`` (n, 4): the
         constant-velocity extrapolation in the output's units, all float32.
+
+    Example:
+        >>> hist = np.array([[[0.0, 0, 10, 20], [2.0, 0, 10, 20]]])  # moved 2 px = 0.1 heights per frame
+        >>> seq, glob, base = make_inputs(hist, np.array([[-1.0, 0.0]]), np.ones((1, 2), bool), np.array([1.0]))
+        >>> seq.shape, (np.round(base.astype(float), 3) + 0.0).tolist()
+        ((1, 2, 10), [[0.1, 0.0, 0.0, 0.0]])
     """
     n, k, _ = hist.shape
     horizon = np.minimum(horizon, MAX_HORIZON)
@@ -112,7 +118,12 @@ def make_inputs(
 
 
 def targets(last: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """The output's units: centre offset in heights of ``last`` and log-size change (both cx, cy, w, h)."""
+    """The output's units: centre offset in heights of ``last`` and log-size change (both cx, cy, w, h).
+
+    Example:
+        >>> targets(np.array([[0.0, 0, 10, 20]]), np.array([[2.0, 0, 10, 20]])).tolist()
+        [[0.1, 0.0, 0.0, 0.0]]
+    """
     return np.concatenate([(box[:, :2] - last[:, :2]) / last[:, 3:4], np.log(box[:, 2:] / last[:, 2:])], -1)
 
 
@@ -127,7 +138,26 @@ def _silu(x: np.ndarray) -> np.ndarray:
 
 
 def numpy_forward(p: Mapping[str, np.ndarray], config: LearnedConfig, seq: np.ndarray, glob: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``network.MotionNet.forward`` in numpy (weights ``p`` from its state dict)."""
+    """``network.MotionNet.forward`` in numpy (weights ``p`` from its state dict).
+
+    Args:
+        p: the network's weights by state-dict name, as float32 arrays.
+        config: the network's shape.
+        seq: (n, K, N_FEATURES) from ``make_inputs``.
+        glob: (n, N_GLOBAL).
+        base: (n, 4).
+
+    Returns:
+        (mean, log-variance), each (n, 4), in the units of ``targets``.
+
+    Example:
+        >>> m = LearnedMotion(LearnedConfig(hidden=8, history=2))
+        >>> x = make_inputs(np.array([[[0.0, 0, 10, 20], [2.0, 0, 10, 20]]]), np.array([[-1.0, 0.0]]),
+        ...                 np.ones((1, 2), bool), np.array([1.0]))
+        >>> mean, logvar = numpy_forward(m._params, m.config, *x)
+        >>> (np.round(mean.astype(float), 3) + 0.0).tolist(), logvar.tolist()  # untrained: constant velocity, unit variance
+        ([[0.1, 0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0, 0.0]])
+    """
     if config.arch == "gru":
         hsz = config.hidden
         xi = seq @ p["rnn.weight_ih_l0"].T + p["rnn.bias_ih_l0"]  # (n, K, 3H), gates r, z, n

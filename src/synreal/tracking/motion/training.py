@@ -36,7 +36,7 @@ class MotionTrainConfig(BaseModel):
 
     Example:
         >>> MotionTrainConfig(steps=500).model.arch
-        'gru'
+        'mlp'
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,6 +107,12 @@ def trajectories(sequences: Sequence[MotSequence], time_unit: str = "frame") -> 
 
     Raises:
         UserInputError: no sequence holds a trajectory of two boxes or more.
+
+    Example:
+        >>> from synreal.tracking.motchallenge import MotTable, SeqInfo
+        >>> gt = MotTable.from_rows([[1, 1, 0, 0, 10, 20, 1, 1, 1], [3, 1, 2, 0, 10, 20, 1, 1, 1]])
+        >>> trajectories([MotSequence(SeqInfo("a", 3), gt=gt)]).time.tolist()  # the gap stays a gap
+        [1.0, 3.0]
     """
     boxes, times, starts = [], [], []
     offset, n_tracks = 0, 0
@@ -161,7 +167,23 @@ def _correlated(prev: np.ndarray, lag: np.ndarray, rho: float, rng: np.random.Ge
 def sample_windows(
     traj: Trajectories, n: int, cfg: MotionTrainConfig, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A batch of training windows: history boxes, their times, validity, horizon and target box (cx, cy, w, h)."""
+    """A batch of training windows: history boxes, their times, validity, horizon and target box (cx, cy, w, h).
+
+    Args:
+        traj: the trajectories.
+        n: windows.
+        cfg: the window sampling and noise knobs.
+        rng: the random generator.
+
+    Returns:
+        ``hist`` (n, K, 4), ``dt`` (n, K), ``valid`` (n, K), ``horizon`` (n,), ``target`` (n, 4).
+
+    Example:
+        >>> from synreal.tracking.motion.toy import toy_sequences
+        >>> w = sample_windows(trajectories(toy_sequences(1, frames=20)), 4, MotionTrainConfig(), np.random.default_rng(0))
+        >>> w[0].shape, bool(w[2][:, -1].all())
+        ((4, 10, 4), True)
+    """
     k = cfg.model.history
     pos = np.arange(len(traj.box)) - traj.start
     candidates = np.flatnonzero(pos >= 1)
@@ -214,7 +236,12 @@ def _batch(traj: Trajectories, cfg: MotionTrainConfig, rng: np.random.Generator)
 
 
 def gaussian_nll(mean: torch.Tensor, logvar: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean Gaussian negative log-likelihood (without the constant) per coordinate."""
+    """Mean Gaussian negative log-likelihood (without the constant) per coordinate.
+
+    Example:
+        >>> float(gaussian_nll(torch.zeros(1, 4), torch.zeros(1, 4), torch.ones(1, 4)))
+        0.5
+    """
     return 0.5 * (logvar + (y - mean) ** 2 * torch.exp(-logvar)).mean()
 
 
