@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from synreal.errors import UserInputError
+from synreal.tracking.detections import DetectionSpec
 from synreal.yamlio import line_for, loc_to_path, read_yaml
 
 GROUNDS = ("pavement", "grass", "plaza", "wood")
@@ -97,18 +98,6 @@ class RenderSpec(_Model):
     jpeg_quality: int = Field(90, ge=30, le=100)
     min_in_frame: float = Field(0.1, ge=0, le=1, description="label a person when this share of the box is in the image")
     min_box_height: float = Field(8.0, ge=0, description="label a person when its box is at least this tall, pixels")
-
-
-class DetectionSpec(_Model):
-    """Simulated detections written to ``det/det.txt`` (MOT17's public detections)."""
-
-    enabled: bool = Field(False, description="write det/det.txt")
-    box_noise: float = Field(0.05, ge=0, le=1, description="std of box jitter as a fraction of its size")
-    miss_rate: float = Field(0.03, ge=0, le=1, description="miss probability of a fully visible person")
-    miss_occlusion: float = Field(0.7, ge=0, le=1, description="extra miss probability at zero visibility")
-    false_positives: float = Field(0.3, ge=0, le=100, description="mean false positives per frame")
-    score_mean: float = Field(0.9, ge=0, le=1, description="mean score of a fully visible true detection")
-    score_occlusion: float = Field(0.4, ge=0, le=1, description="score drop at zero visibility")
 
 
 class SceneSpec(_Model):
