@@ -189,3 +189,16 @@ def test_task_declares_metrics_and_registered_conditions(name):
     for c in task.conditions:
         assert c in REGISTRIES["condition"], f"task {name!r} names unregistered condition {c!r}"
     assert task.baseline in task.conditions
+
+
+@pytest.mark.parametrize("name", REGISTRIES["motion model"].names())
+def test_motion_model_predicts_one_box_per_live_track_and_follows_updates(name):
+    model = REGISTRIES["motion model"].get(name)()
+    boxes = np.array([[10.0, 20.0, 8.0, 20.0], [100.0, 50.0, 10.0, 25.0]])
+    state = model.initiate(boxes, fps=25.0)
+    for t in range(1, 6):  # both move right by 2 px per frame
+        state, pred = model.predict(state)
+        assert pred.box.shape == (2, 4) and np.isfinite(pred.box).all()
+        state = model.update(state, np.arange(2), boxes + [2.0 * t, 0, 0, 0])
+    state, pred = model.predict(state)
+    assert np.all(np.abs(pred.box[:, 1] - boxes[:, 1]) < 5)  # no drift in the direction nothing moves

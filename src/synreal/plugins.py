@@ -30,6 +30,7 @@ BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
     "retriever": ("synreal.retrieval.retrievers",),
     "condition": ("synreal.study.conditions", "synreal.study.baseline_conditions"),
     "executor": ("synreal.study.executor",),
+    "motion model": ("synreal.tracking.motion",),
     "report section": ("synreal.report.section_core", "synreal.report.section_substitution",
                        "synreal.report.section_flexibility", "synreal.report.section_augmentation",
                        "synreal.report.section_scaling", "synreal.report.section_retrieval"),

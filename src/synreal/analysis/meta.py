@@ -35,6 +35,8 @@ class StudyMeta(BaseModel):
         task: the registered task (``classification``, ``tracking``).
         metric: the primary metric in the tidy table.
         higher_is_better: its direction.
+        baseline: the condition every synthetic gain is set beside besides ``real``
+            (``real+aug`` for classification, ``kalman`` for tracking).
         seeds: the seeds run (all of them, with adaptive seeds).
         real_fractions: the study's real fractions.
         n_train_real: items in 100% of the real training split (None when unknown).
@@ -62,6 +64,7 @@ class StudyMeta(BaseModel):
     task: str = "classification"
     metric: str = "accuracy"
     higher_is_better: bool = True
+    baseline: str = "real+aug"
     seeds: list[int] = Field(default_factory=list)
     real_fractions: list[float] = Field(default_factory=list)
     n_train_real: int | None = None

@@ -21,19 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from synreal import __version__
 from synreal.analysis.meta import LooksMeta, StudyMeta
 from synreal.analysis.verdicts import SPENDING_POWER
-from synreal.data.base import LabelledSet
-from synreal.data.convert import FeatureShape, Shape, check_convertible, describe, shape_of
-from synreal.data.datasets import DATASETS, file_fingerprint
-from synreal.data.splits import make_split
-from synreal.errors import UserInputError
 from synreal.plugins import load_builtin_plugins
-from synreal.study.baseline_conditions import baseline_entries
 from synreal.study.conditions import CONDITIONS, PlanContext
 from synreal.study.executor import make_executor, run_job_in_worker
-from synreal.study.jobs import DataRef, Job, LearnerRef, SourceRef
+from synreal.study.jobs import Job
 from synreal.study.samples import SAMPLES_FILE, collect_samples
-from synreal.study.spec import ConditionSpec, StudySpec
+from synreal.study.spec import BaseStudySpec
 from synreal.study.store import RunStore
+from synreal.tasks.base import TASKS
 
 
 @dataclass
@@ -63,61 +58,18 @@ class StudyPlan:
         jobs: in execution order (artifacts before the runs that need them), up to the most
             seeds any cell may get.
         meta: the study's metadata.
-        real: the real dataset (for the report's sample grid).
+        real: the real dataset (for the report's sample grid), or None.
         context: what the conditions planned with.
     """
 
     jobs: list[Job]
     meta: StudyMeta
-    real: LabelledSet
+    real: Any
     context: PlanContext
 
 
-def _resolve_sources(spec: StudySpec, target: Shape) -> tuple[dict[str, SourceRef], dict[str, str]]:
-    """Each source with its resolved knobs, checked to convert to the study's input shape.
-
-    Returns:
-        (name -> SourceRef, name -> the conversion in words, for the plan log).
-    """
-    from synreal.synth.base import SOURCES
-
-    out, conversions = {}, {}
-    for i, s in enumerate(spec.sources):
-        cls = SOURCES.get(s.kind)
-        config = cls.Config.model_validate(s.knobs)
-        path = fingerprint = None
-        if s.path is not None:
-            p = Path(s.path).expanduser().resolve()
-            if not p.exists():
-                raise UserInputError(f"no such file or directory: {p}", key=f"sources[{i}].path")
-            path, fingerprint = str(p), file_fingerprint(p)
-        src = cls(config, Path(path)) if cls.needs_path else cls(config)
-        shape = src.output_shape()
-        check_convertible(shape, target, spec.convert, what_src=f"source {s.name!r} (sources[{i}])",
-                          what_dst="the real data")
-        conversions[s.name] = describe(shape, target, spec.convert, name=s.name)
-        out[s.name] = SourceRef(kind=s.kind, knobs=config.model_dump(mode="json"), path=path, fingerprint=fingerprint,
-                                convert=spec.convert)
-    return out, conversions
-
-
-def _check_inputs(spec: StudySpec, target: Shape) -> None:
-    """Plan-time checks that the learner and the conditions suit the real data's kind of input."""
-    from synreal.learners.base import check_learner_input
-
-    check_learner_input(spec.learner.name, target, what="the real data", key="learner.name")
-    if isinstance(target, FeatureShape):
-        for i, c in enumerate(spec.conditions):
-            if c.condition == "real+aug" or c.augment:
-                raise UserInputError("naive augmentation (affine, jitter) needs images, but the real data holds "
-                                     f"{target}; remove this condition", key=f"conditions[{i}]")
-        if spec.retrieval is not None:
-            raise UserInputError(f"the retrieval baseline works on images, but the real data holds {target}",
-                                 key="retrieval")
-
-
-def plan_study(spec: StudySpec) -> StudyPlan:
-    """Resolve data and sources and expand the spec into typed jobs.
+def plan_study(spec: BaseStudySpec) -> StudyPlan:
+    """Resolve data and sources through the spec's task and expand the spec into typed jobs.
 
     Returns:
         A ``StudyPlan``.
@@ -127,63 +79,32 @@ def plan_study(spec: StudySpec) -> StudyPlan:
         >>> plan = plan_study(load_spec("examples/digits.yaml"))  # doctest: +SKIP
     """
     load_builtin_plugins()
-    from synreal.learners.base import LEARNERS
-
-    r = spec.real
-    real = DATASETS.get(r.dataset)(Path(r.path) if r.path else None, image_size=r.image_size, channels=r.channels,
-                                   key="real.path")
-    split = make_split(real.labels, test_fraction=r.test_fraction, pool_fraction=r.pool_fraction, seed=r.split_seed)
-    fingerprint = real.fingerprint()
-    fields = r.model_dump(mode="json") | {"fingerprint": fingerprint}
-    if r.path is not None:
-        fields["path"] = str(Path(r.path).expanduser().resolve())
-    learner_cls = LEARNERS.get(spec.learner.name)
-    target = shape_of(real)
-    _check_inputs(spec, target)
-    sources, conversions = _resolve_sources(spec, target)
-    ctx = PlanContext(
-        spec=spec,
-        task=spec.task,
-        data=DataRef.model_validate(fields),
-        n_train_real=len(split.train),
-        classes=tuple(real.classes),
-        in_shape=tuple(target),
-        learner=LearnerRef(name=spec.learner.name,
-                           params=learner_cls.Config.model_validate(spec.learner.params).model_dump(mode="json")),
-        training=spec.training,
-        augmentation=spec.augmentation,
-        sources=sources,
-    )
-    entries: list[ConditionSpec | None] = list(spec.conditions)
-    if spec.scaling is not None:
-        entries.append(ConditionSpec(condition="pretrain", sources=spec.scaling.sources,
-                                     n_synthetic=spec.scaling.n_synthetic, real_fractions=spec.scaling.real_fractions))
+    task = TASKS.get(spec.task)()
+    prep = task.prepare(spec)
+    ctx = prep.context
     jobs: dict[str, Job] = {}
-    for entry in entries:
+    for entry in list(spec.conditions) + prep.entries:
         for job in CONDITIONS.get(entry.condition)().plan(entry, ctx):
             jobs.setdefault(job.key, job)
-    for name in baseline_entries(spec):
+    for name in prep.added:
         for job in CONDITIONS.get(name)().plan(None, ctx):
             jobs.setdefault(job.key, job)
     a = spec.adaptive
-    meta = StudyMeta(
-        name=spec.name, task=spec.task, metric="accuracy", higher_is_better=True,
-        seeds=spec.seed_list if a is None else spec.seed_list[: a.start],
-        real_fractions=spec.real_fractions, n_train_real=len(split.train), n_test_real=len(split.test),
-        n_pool_real=len(split.pool), classes=list(real.classes), version=__version__, data_fingerprint=fingerprint,
-        level=spec.report.level, tolerance=spec.report.tolerance,
+    meta = prep.meta.model_copy(update=dict(
+        name=spec.name, task=spec.task, metric=task.primary.name, higher_is_better=task.primary.higher_is_better,
+        baseline=task.baseline, seeds=spec.seed_list if a is None else spec.seed_list[: a.start],
+        real_fractions=spec.real_fractions, version=__version__, level=spec.report.level,
+        tolerance=spec.report.tolerance,
         looks=None if a is None else LooksMeta(sizes=a.sizes, level=spec.report.level, power=SPENDING_POWER,
                                                decide=tuple(a.decide), first=a.first),
-        n_boot=spec.scaling.n_boot if spec.scaling is not None else 1000,
         spec=spec.model_dump(mode="json"),
         sources={k: v.model_dump(mode="json", exclude_none=True) for k, v in ctx.sources.items()},
-        conversions=conversions, input_shape=str(target),
-    )
-    return StudyPlan(list(jobs.values()), meta, real, ctx)
+    ))
+    return StudyPlan(list(jobs.values()), meta, prep.real, ctx)
 
 
 def run_study(
-    spec: StudySpec,
+    spec: BaseStudySpec,
     out_dir: Path,
     *,
     workers: int | None = None,
@@ -297,7 +218,7 @@ class _Rounds:
     cells those verdicts compare, with the artifacts they depend on.
     """
 
-    def __init__(self, spec: StudySpec, jobs: list[Job], meta: StudyMeta) -> None:
+    def __init__(self, spec: BaseStudySpec, jobs: list[Job], meta: StudyMeta) -> None:
         self.spec = spec
         self.jobs = jobs
         self.meta = meta

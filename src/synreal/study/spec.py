@@ -8,7 +8,7 @@ reads files; ``StudySpec`` itself works on plain dicts (tests, the Python API).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
@@ -52,10 +52,25 @@ class SourceSpec(_Model):
     path: Path | None = Field(None, description="for folder/npz sources: the user's synthetic images")
 
 
+STUDY_CONDITIONS = ("real", "real+aug", "pretrain", "mix", "synthetic-only", "kalman")
+"""Every condition a study spec may list (each task allows its own subset)."""
+
+
 class ConditionSpec(_Model):
     """A condition and the grid it runs on (defaults: every source, the study's fractions)."""
 
-    condition: Literal["real", "real+aug", "pretrain", "mix", "synthetic-only"]
+    condition: str = Field(description="a condition of the study's task (real, pretrain, mix, synthetic-only, ...)")
+
+    @field_validator("condition")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if v not in STUDY_CONDITIONS:
+            import difflib
+
+            close = difflib.get_close_matches(v, STUDY_CONDITIONS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown condition {v!r}{hint} expected one of: {', '.join(STUDY_CONDITIONS)}")
+        return v
     sources: list[str] | None = Field(None, description="source names (default: all)")
     n_synthetic: list[int] | None = Field(None, description="synthetic set sizes")
     real_fractions: list[float] | None = Field(None, description="override the study's real fractions")
@@ -210,31 +225,25 @@ class ExecutorSpec(_Model):
     workers: int | None = Field(None, ge=1, le=1024, description="parallel workers (default: all cores)")
 
 
-class StudySpec(_Model):
-    """A whole study: what to compare, on which data, with which learner.
+class BaseStudySpec(_Model):
+    """What every study has, whatever its task: seeds, fractions, sources, conditions, learner.
 
-    Example:
-        >>> s = StudySpec.model_validate({"name": "t", "seeds": [0], "real_fractions": [1.0], "conditions": ["real"]})
-        >>> s.conditions[0].condition
-        'real'
+    A task's own spec (``StudySpec`` for classification, ``TrackingStudySpec`` for tracking)
+    adds its real data, training settings and extras. ``CONDITIONS`` lists the conditions the
+    task's studies may use.
     """
 
+    CONDITIONS: ClassVar[tuple[str, ...]] = ()
+
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    task: Literal["classification"] = "classification"
+    task: str = "classification"
     seeds: Annotated[Union[Annotated[list[int], Tag("list")], Annotated[AdaptiveSeeds, Tag("adaptive")]],
                      Discriminator(_seeds_kind)] = Field(
         description="a list of seeds (one run per seed and cell), or adaptive seeds {start, max, step, first, decide}")
     real_fractions: list[float] = Field(min_length=1, description="nested fractions of the real training split")
-    real: RealSpec = Field(default_factory=RealSpec)
     sources: list[SourceSpec] = Field(default_factory=list)
     conditions: list[ConditionSpec] = Field(min_length=1)
-    scaling: ScalingSpec | None = None
-    retrieval: RetrievalStudySpec | None = None
     learner: LearnerSpec = Field(default_factory=LearnerSpec)
-    training: TrainingSpec = Field(default_factory=TrainingSpec)
-    augmentation: AugmentConfig = Field(default_factory=AugmentConfig)
-    convert: ConversionPolicy = Field(default_factory=ConversionPolicy,
-                                      description="how sources and pools of another shape become the real data's")
     report: ReportSpec = Field(default_factory=ReportSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
 
@@ -243,6 +252,15 @@ class StudySpec(_Model):
     def _shorthand(cls, v: Any) -> Any:
         if isinstance(v, list):
             return [{"condition": c} if isinstance(c, str) else c for c in v]
+        return v
+
+    @field_validator("conditions")
+    @classmethod
+    def _of_this_task(cls, v: list[ConditionSpec]) -> list[ConditionSpec]:
+        for i, c in enumerate(v):
+            if cls.CONDITIONS and c.condition not in cls.CONDITIONS:
+                raise ValueError(f"conditions[{i}]: condition {c.condition!r} is not one of this task's: "
+                                 f"{', '.join(cls.CONDITIONS)}")
         return v
 
     @field_validator("real_fractions")
@@ -273,17 +291,17 @@ class StudySpec(_Model):
         """The adaptive seed settings, or None for a plain list."""
         return self.seeds if isinstance(self.seeds, AdaptiveSeeds) else None
 
-    @model_validator(mode="after")
-    def _references(self) -> "StudySpec":
+    def source(self, name: str) -> SourceSpec:
+        """The source called ``name``."""
+        return next(s for s in self.sources if s.name == name)
+
+    def _check_references(self, extra: list[tuple[str, list[str] | None]] = ()) -> None:
+        """Unique source names; every source a condition names exists; synthetic conditions have sources and sizes."""
         names = [s.name for s in self.sources]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"source names must be unique; repeated: {dup}")
-        groups: list[tuple[str, list[str] | None]] = [
-            (f"conditions[{i}].sources", c.sources) for i, c in enumerate(self.conditions)
-        ]
-        if self.scaling is not None:
-            groups.append(("scaling.sources", self.scaling.sources))
+        groups = [(f"conditions[{i}].sources", c.sources) for i, c in enumerate(self.conditions)] + list(extra)
         for where, refs in groups:
             for r in refs or []:
                 if r not in names:
@@ -296,25 +314,64 @@ class StudySpec(_Model):
                     raise ValueError(f"conditions[{i}] ({c.condition}) needs n_synthetic (a list of sizes)")
             elif c.sources or c.n_synthetic:
                 raise ValueError(f"conditions[{i}] ({c.condition}) trains on real data only; remove sources/n_synthetic")
+
+
+class StudySpec(BaseStudySpec):
+    """A classification study: what to compare, on which data, with which learner.
+
+    Example:
+        >>> s = StudySpec.model_validate({"name": "t", "seeds": [0], "real_fractions": [1.0], "conditions": ["real"]})
+        >>> s.conditions[0].condition
+        'real'
+    """
+
+    CONDITIONS: ClassVar[tuple[str, ...]] = ("real", "real+aug", "pretrain", "mix", "synthetic-only")
+
+    task: Literal["classification"] = "classification"
+    real: RealSpec = Field(default_factory=RealSpec)
+    scaling: ScalingSpec | None = None
+    retrieval: RetrievalStudySpec | None = None
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    augmentation: AugmentConfig = Field(default_factory=AugmentConfig)
+    convert: ConversionPolicy = Field(default_factory=ConversionPolicy,
+                                      description="how sources and pools of another shape become the real data's")
+
+    @model_validator(mode="after")
+    def _references(self) -> "StudySpec":
+        self._check_references([("scaling.sources", self.scaling.sources)] if self.scaling is not None else [])
         if self.scaling is not None and not self.sources:
             raise ValueError("scaling needs at least one entry under 'sources'")
         if self.retrieval is not None and self.retrieval.pool == "embedded" and self.real.pool_fraction <= 0:
             raise ValueError("the embedded retrieval pool is built from held-apart real images: set real.pool_fraction > 0")
         return self
 
-    def source(self, name: str) -> SourceSpec:
-        """The source called ``name``."""
-        return next(s for s in self.sources if s.name == name)
+
+def spec_model(data: Any, *, file: str | Path | None = None, lines: dict | None = None) -> type[BaseStudySpec]:
+    """The spec model of the task a spec names (``task:``, default ``classification``)."""
+    name = data.get("task", "classification") if isinstance(data, dict) else "classification"
+    if not isinstance(name, str):
+        raise UserInputError(f"expected a task name, found {name!r}", file=file, key="task",
+                             line=line_for(lines or {}, ("task",)))
+    from synreal.plugins import load_plugins
+    from synreal.tasks.base import TASKS
+
+    load_plugins("task")
+    try:
+        return TASKS.get(name, file=str(file) if file else None, key="task").spec_model
+    except UserInputError as exc:
+        raise UserInputError(exc.problem, file=file, key="task", line=line_for(lines or {}, ("task",)),
+                             hint=exc.hint) from None
 
 
-def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines: dict | None = None) -> StudySpec:
-    """Validate a spec dict, turning the first pydantic error into a ``UserInputError``.
+def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines: dict | None = None) -> Any:
+    """Validate a spec dict with its task's spec model, turning the first pydantic error into a ``UserInputError``.
 
     Also checks the names that registries resolve (learner, dataset, source kinds and their
     knobs), so that a typo fails before any run starts.
     """
+    model = spec_model(data, file=file, lines=lines)
     try:
-        spec = StudySpec.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
         # a misspelt key shows up as 'unknown key' and 'required key missing': name the typo first
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
@@ -323,20 +380,22 @@ def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines
         loc = tuple(p for i, p in enumerate(err["loc"]) if not (i == 1 and p in UNION_TAGS))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = f"unknown key {loc[-1]!r}" + _allowed(loc)
+            msg = f"unknown key {loc[-1]!r}" + _allowed(loc, model)
         elif err["type"] == "missing":
             msg = "required key is missing"
         elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict):
             msg = f"{msg} (found {err['input']!r})"
         extra = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise UserInputError(msg + extra, file=file, key=loc_to_path(loc) or None, line=line_for(lines or {}, loc)) from None
-    _check_plugins(spec, file=file, lines=lines or {})
+    from synreal.tasks.base import TASKS
+
+    TASKS.get(spec.task)().check_spec(spec, file=file, lines=lines or {})
     return spec
 
 
-def _allowed(loc: tuple[Any, ...]) -> str:
+def _allowed(loc: tuple[Any, ...], root: type[BaseModel]) -> str:
     """', expected one of: ...' for the model that owns ``loc[:-1]``."""
-    model: Any = StudySpec
+    model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -363,7 +422,8 @@ def _allowed(loc: tuple[Any, ...]) -> str:
     return f"{hint} expected one of: {', '.join(fields)}"
 
 
-def _check_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> None:
+def check_classification_plugins(spec: StudySpec, *, file: str | Path | None, lines: dict) -> None:
+    """The names a classification spec gives registries resolve (learner, dataset, sources, executor, retrievers)."""
     from synreal.data.datasets import DATASETS
     from synreal.learners.base import LEARNERS
     from synreal.plugins import load_builtin_plugins

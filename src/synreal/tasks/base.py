@@ -10,7 +10,7 @@ operations differ.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from synreal.registry import Registry
@@ -47,6 +47,25 @@ class MetricSpec:
         return self.upper - value if self.higher_is_better else value - self.lower
 
 
+@dataclass
+class Prepared:
+    """What a task resolves from a spec before planning (``Task.prepare``).
+
+    Attributes:
+        context: the ``synreal.study.conditions.PlanContext`` the conditions plan with.
+        meta: the task's fields of the study's ``StudyMeta`` (sizes, classes, input shape...).
+        real: the real data, for the report's sample grid (None when there is no picture).
+        entries: further condition entries the spec implies (a scaling grid).
+        added: conditions that spec sections add, planned without an entry (retrieval baselines).
+    """
+
+    context: Any
+    meta: Any
+    real: Any = None
+    entries: list[Any] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+
+
 class Task(ABC):
     """Base of every task. Subclasses set the class attributes and implement the operations.
 
@@ -56,12 +75,21 @@ class Task(ABC):
         conditions: the condition names a study of this task may use.
         baseline: the condition a synthetic gain must beat besides ``real`` (``real+aug`` for
             classification, ``kalman`` for tracking).
+        spec_model: the task's study spec (a ``synreal.study.spec.BaseStudySpec`` subclass).
     """
 
     name: ClassVar[str] = ""
     metrics: ClassVar[tuple[MetricSpec, ...]] = ()
     conditions: ClassVar[tuple[str, ...]] = ()
     baseline: ClassVar[str] = ""
+    spec_model: ClassVar[type] = object
+
+    def check_spec(self, spec: Any, *, file: Any, lines: dict) -> None:
+        """Plan-free checks of a validated spec (registered names, knobs); a UserInputError names the key."""
+
+    @abstractmethod
+    def prepare(self, spec: Any) -> Prepared:
+        """Resolve the real data, the learner and the sources of a validated spec (in the parent)."""
 
     @property
     def primary(self) -> MetricSpec:

@@ -13,12 +13,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from synreal.analysis.meta import StudyMeta
 from synreal.data.base import LabelledSet, concat
-from synreal.data.convert import ConversionPolicy, as_shape, convert_set
+from synreal.data.convert import (
+    ConversionPolicy,
+    FeatureShape,
+    Shape,
+    as_shape,
+    check_convertible,
+    convert_set,
+    describe,
+    shape_of,
+)
+from synreal.data.datasets import file_fingerprint
+from synreal.errors import UserInputError
 from synreal.data.splits import Split, make_split, nested_fractions
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.study.jobs import DataRef, LearnerRef, SourceRef, canonical
-from synreal.tasks.base import TASKS, MetricSpec, Task
+from synreal.study.spec import StudySpec, check_classification_plugins
+from synreal.tasks.base import TASKS, MetricSpec, Prepared, Task
 
 
 @lru_cache(maxsize=4)
@@ -81,6 +94,49 @@ def real_pool(ref: DataRef) -> LabelledSet:
     return data.subset(split.pool)
 
 
+def _resolve_sources(spec: StudySpec, target: Shape) -> tuple[dict[str, SourceRef], dict[str, str]]:
+    """Each source with its resolved knobs, checked to convert to the study's input shape.
+
+    Returns:
+        (name -> SourceRef, name -> the conversion in words, for the plan log).
+    """
+    from synreal.synth.base import SOURCES
+
+    out, conversions = {}, {}
+    for i, s in enumerate(spec.sources):
+        cls = SOURCES.get(s.kind)
+        config = cls.Config.model_validate(s.knobs)
+        path = fingerprint = None
+        if s.path is not None:
+            p = Path(s.path).expanduser().resolve()
+            if not p.exists():
+                raise UserInputError(f"no such file or directory: {p}", key=f"sources[{i}].path")
+            path, fingerprint = str(p), file_fingerprint(p)
+        src = cls(config, Path(path)) if cls.needs_path else cls(config)
+        shape = src.output_shape()
+        check_convertible(shape, target, spec.convert, what_src=f"source {s.name!r} (sources[{i}])",
+                          what_dst="the real data")
+        conversions[s.name] = describe(shape, target, spec.convert, name=s.name)
+        out[s.name] = SourceRef(kind=s.kind, knobs=config.model_dump(mode="json"), path=path, fingerprint=fingerprint,
+                                convert=spec.convert)
+    return out, conversions
+
+
+def _check_inputs(spec: StudySpec, target: Shape) -> None:
+    """Plan-time checks that the learner and the conditions suit the real data's kind of input."""
+    from synreal.learners.base import check_learner_input
+
+    check_learner_input(spec.learner.name, target, what="the real data", key="learner.name")
+    if isinstance(target, FeatureShape):
+        for i, c in enumerate(spec.conditions):
+            if c.condition == "real+aug" or c.augment:
+                raise UserInputError("naive augmentation (affine, jitter) needs images, but the real data holds "
+                                     f"{target}; remove this condition", key=f"conditions[{i}]")
+        if spec.retrieval is not None:
+            raise UserInputError(f"the retrieval baseline works on images, but the real data holds {target}",
+                                 key="retrieval")
+
+
 @TASKS.register("classification", doc="image classification; metric accuracy (error = 1 - accuracy)")
 class Classification(Task):
     """Image (or embedding) classification, measured by accuracy on the real test split."""
@@ -92,6 +148,49 @@ class Classification(Task):
     )
     conditions = ("real", "real+aug", "pretrain", "mix", "synthetic-only", "retrieved", "generated", "perturbed")
     baseline = "real+aug"
+    spec_model = StudySpec
+
+    def check_spec(self, spec: StudySpec, *, file: Any, lines: dict) -> None:
+        """The learner, dataset, source kinds and knobs, executor and retrievers resolve."""
+        check_classification_plugins(spec, file=file, lines=lines)
+
+    def prepare(self, spec: StudySpec) -> Prepared:
+        """Load the real data and its split, fix the input shape, check learner and sources against it."""
+        from synreal.data.datasets import DATASETS
+        from synreal.learners.base import LEARNERS
+        from synreal.study.baseline_conditions import baseline_entries
+        from synreal.study.conditions import PlanContext
+        from synreal.study.spec import ConditionSpec
+
+        r = spec.real
+        real = DATASETS.get(r.dataset)(Path(r.path) if r.path else None, image_size=r.image_size,
+                                       channels=r.channels, key="real.path")
+        split = make_split(real.labels, test_fraction=r.test_fraction, pool_fraction=r.pool_fraction,
+                           seed=r.split_seed)
+        fingerprint = real.fingerprint()
+        fields = r.model_dump(mode="json") | {"fingerprint": fingerprint}
+        if r.path is not None:
+            fields["path"] = str(Path(r.path).expanduser().resolve())
+        learner_cls = LEARNERS.get(spec.learner.name)
+        target = shape_of(real)
+        _check_inputs(spec, target)
+        sources, conversions = _resolve_sources(spec, target)
+        ctx = PlanContext(
+            spec=spec, task=self.name, data=DataRef.model_validate(fields), n_train_real=len(split.train),
+            classes=tuple(real.classes), in_shape=tuple(target),
+            learner=LearnerRef(name=spec.learner.name,
+                               params=learner_cls.Config.model_validate(spec.learner.params).model_dump(mode="json")),
+            training=spec.training, augmentation=spec.augmentation, sources=sources)
+        entries = []
+        if spec.scaling is not None:
+            entries.append(ConditionSpec(condition="pretrain", sources=spec.scaling.sources,
+                                         n_synthetic=spec.scaling.n_synthetic,
+                                         real_fractions=spec.scaling.real_fractions))
+        meta = StudyMeta(n_train_real=len(split.train), n_test_real=len(split.test), n_pool_real=len(split.pool),
+                         classes=list(real.classes), data_fingerprint=fingerprint,
+                         n_boot=spec.scaling.n_boot if spec.scaling is not None else 1000,
+                         conversions=conversions, input_shape=str(target))
+        return Prepared(ctx, meta, real, entries, baseline_entries(spec))
 
     def real_train(self, data: DataRef, fraction: float, seed: int) -> LabelledSet:
         """The nested real-fraction subset of the training split for ``seed``."""

@@ -83,7 +83,7 @@ class MotionModel(ABC):
         """Fold the detections ``boxes`` (m, 4) matched to tracks ``rows`` (m,) into the state."""
 
 
-MOTION_MODELS: Registry[type[MotionModel]] = Registry("motion model")
+MOTION_MODELS: Registry[type[MotionModel]] = Registry("motion model", interface=MotionModel)
 
 
 def to_cxcywh(box: np.ndarray) -> np.ndarray:
