@@ -23,7 +23,7 @@ from importlib import metadata
 from synreal.errors import UserInputError
 
 BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
-    "task": ("synreal.tasks.classification",),
+    "task": ("synreal.tasks.classification", "synreal.tasks.tracking"),
     "dataset": ("synreal.data.datasets",),
     "learner": ("synreal.learners.cnn", "synreal.learners.resnet", "synreal.learners.probe"),
     "synthetic source": ("synreal.synth.user_files", "synreal.synth.render_digits", "synreal.synth.diffusion"),

@@ -53,6 +53,8 @@ class StudyMeta(BaseModel):
         sources: each source's resolved settings, for provenance.
         input_shape: the one input shape of the study (``1x8x8``, ``512-d features``).
         conversions: source name -> how its images become that shape, in words.
+        realism: tracking: scene set -> distance of its motion statistics to the real training
+            sequences, per statistic and ``overall`` (``synreal.tracking.stats``).
         timings: wall and CPU time of the last execution.
         reused: runs reused from the store in the last execution.
         failed: runs that failed (listed by the report).
@@ -81,6 +83,7 @@ class StudyMeta(BaseModel):
     sources: dict[str, Any] = Field(default_factory=dict)
     input_shape: str | None = None
     conversions: dict[str, str] = Field(default_factory=dict)
+    realism: dict[str, dict[str, float]] = Field(default_factory=dict)
     timings: dict[str, float] | None = None
     reused: int | None = None
     failed: list[str] = Field(default_factory=list)

@@ -159,10 +159,9 @@ def _train_eval(cfg: RunConfig, data: LabelledSet, t0: float) -> dict[str, Any]:
     assert cfg.pool is not None
     data = to_input_shape(data, cfg.in_shape, cfg.pool.convert, what=f"images from the pool {cfg.pool.pool}")
     task = TASKS.get(cfg.task)()
-    model = task.new_model(cfg)
     assert cfg.train is not None
-    seconds = task.fit(model, data, cfg.train, cfg.seed)
-    out = task.evaluate(model, task.real_test(cfg.data), cfg.seed)
+    model, seconds = task.fit(task.new_model(cfg), data, cfg.train, cfg.seed)
+    out = task.evaluate(model, cfg.data, cfg.seed)
     out["train_seconds"] = seconds
     out["run_seconds"] = time.perf_counter() - t0
     out["train_images"] = len(data)

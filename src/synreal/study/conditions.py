@@ -19,9 +19,19 @@ from typing import Any
 from synreal.fileio import atomic_write_bytes
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.registry import Registry
-from synreal.study.jobs import DataRef, Job, LearnerRef, PretrainConfig, RunConfig, RunLabels, SourceRef, make_job
+from synreal.study.jobs import (
+    DataRef,
+    Job,
+    LearnerRef,
+    PretrainConfig,
+    RunConfig,
+    RunLabels,
+    SourceRef,
+    TrackingDataRef,
+    make_job,
+)
 from synreal.study.samples import write_samples
-from synreal.study.spec import ConditionSpec, StudySpec, TrainingSpec
+from synreal.study.spec import BaseStudySpec, ConditionSpec
 from synreal.tasks.base import TASKS, Task
 
 
@@ -37,20 +47,21 @@ class PlanContext:
         classes: class names.
         in_shape: the input shape every run's model takes.
         learner: the learner with resolved hyper-parameters.
-        training: optimisation settings per phase.
-        augmentation: the naive augmentation of ``real+aug`` (and ``mix`` with ``augment``).
+        training: the task's optimisation settings per phase (``train``, ``pretrain``, ``finetune``, ``mix``).
+        augmentation: the naive augmentation of ``real+aug`` (and ``mix`` with ``augment``); None
+            where the task has none.
         sources: source name -> resolved source.
     """
 
-    spec: StudySpec
+    spec: BaseStudySpec
     task: str
-    data: DataRef
+    data: DataRef | TrackingDataRef
     n_train_real: int
     classes: tuple[str, ...]
     in_shape: tuple[int, ...]
     learner: LearnerRef
-    training: TrainingSpec
-    augmentation: AugmentConfig
+    training: Any
+    augmentation: AugmentConfig | None
     sources: dict[str, SourceRef]
 
     def n_real(self, fraction: float) -> int:
@@ -59,7 +70,7 @@ class PlanContext:
 
     def run(self, condition: str, seed: int, *, fraction: float = 0.0, phase: TrainConfig | None = None,
             label: str | None = None, source: str | None = None, n_synthetic: int = 0, deps: tuple[str, ...] = (),
-            gamma: float | None = None, **fields: Any) -> Job:
+            gamma: float | None = None, learner: LearnerRef | None = None, **fields: Any) -> Job:
         """A run job of this study: its typed config (``source`` resolved by name), labels and key.
 
         Args:
@@ -72,10 +83,11 @@ class PlanContext:
             n_synthetic: synthetic images (or the pool-condition's image count).
             deps: keys of the jobs it needs first.
             gamma: the SDEdit strength of the perturbed condition.
+            learner: another learner than the study's (a baseline's).
             **fields: further ``RunConfig`` fields (``augment``, ``pretrain``, ``pool``...).
         """
         cfg = RunConfig(task=self.task, condition=condition, seed=seed, real_fraction=fraction, data=self.data,
-                        classes=self.classes, learner=self.learner, in_shape=self.in_shape, train=phase,
+                        classes=self.classes, learner=learner or self.learner, in_shape=self.in_shape, train=phase,
                         n_synthetic=n_synthetic, gamma=gamma,
                         **({"source": self.sources[source]} if source in self.sources else {}), **fields)
         labels = RunLabels(condition=label or condition, source=source or "none", n_synthetic=n_synthetic,
@@ -116,19 +128,19 @@ def execute_run(cfg: RunConfig, artifacts: Path, key: str = "") -> dict[str, Any
     t0 = time.perf_counter()
     task: Task = TASKS.get(cfg.task)()
     parts = []
-    if cfg.real_fraction > 0:
+    if cfg.real_fraction > 0 and cfg.train is not None:
         parts.append(task.real_train(cfg.data, cfg.real_fraction, cfg.seed))
-    if cfg.source is not None and cfg.pretrain is None:
+    if cfg.source is not None and cfg.pretrain is None and cfg.train is not None:
         parts.append(task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg))
         write_samples(artifacts, key, parts[-1])
     model = task.new_model(cfg)
     if cfg.pretrain is not None:
-        task.load(model, _read_artifact(artifacts, f"pretrain-{cfg.pretrain}.pt"))
+        model = task.load(model, _read_artifact(artifacts, f"pretrain-{cfg.pretrain}.pt"))
     train_seconds = 0.0
     if parts and cfg.train is not None:
         data = parts[0] if len(parts) == 1 else task.concat(parts)
-        train_seconds = task.fit(model, data, cfg.train, cfg.seed, cfg.augment)
-    metrics = task.evaluate(model, task.real_test(cfg.data), cfg.seed)
+        model, train_seconds = task.fit(model, data, cfg.train, cfg.seed, cfg.augment, warm=cfg.pretrain is not None)
+    metrics = task.evaluate(model, cfg.data, cfg.seed)
     metrics["train_seconds"] = train_seconds
     metrics["run_seconds"] = time.perf_counter() - t0
     return metrics
@@ -152,8 +164,7 @@ def execute_pretrain(cfg: PretrainConfig, key: str, artifacts: Path) -> dict[str
     task: Task = TASKS.get(cfg.task)()
     data = task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg)
     write_samples(artifacts, key, data)
-    model = task.new_model(cfg)
-    seconds = task.fit(model, data, cfg.train, cfg.seed)
+    model, seconds = task.fit(task.new_model(cfg), data, cfg.train, cfg.seed)
     path = artifacts / f"pretrain-{key}.pt"
     atomic_write_bytes(path, task.save(model))
     return {"artifact": path.name, "pretrain_seconds": seconds, "run_seconds": time.perf_counter() - t0}
@@ -242,6 +253,20 @@ class SyntheticOnly(Condition):
                 jobs += [pre, ctx.run(self.name, seed, source=source, n_synthetic=n, deps=(pre.key,),
                                       pretrain=pre.key)]
         return jobs
+
+
+@CONDITIONS.register("kalman", doc="tracking baseline: the same tracker with a constant-velocity Kalman filter, which learns nothing")
+class Kalman(Condition):
+    """The tracker with a Kalman filter at each real fraction (the same every fraction: it trains on nothing)."""
+
+    name = "kalman"
+
+    def plan(self, entry: ConditionSpec | None, ctx: PlanContext) -> list[Job]:
+        from synreal.tracking.motion.base import MOTION_MODELS
+
+        kalman = LearnerRef(name="kalman", params=MOTION_MODELS.get("kalman").Config().model_dump(mode="json"))
+        return [ctx.run(self.name, seed, fraction=f, learner=kalman)
+                for seed in ctx.spec.seed_list for f in _fractions(entry, ctx)]
 
 
 ARTIFACT_EXECUTORS = {"pretrain": execute_pretrain}

@@ -21,6 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from synreal import __version__
 from synreal.data.convert import ConversionPolicy
 from synreal.learners.configs import AugmentConfig, TrainConfig
+from synreal.tracking.detections import DetectionConfig
+from synreal.tracking.motion.train_config import MotionTrainConfig
+from synreal.tracking.tracker import TrackerConfig
 
 
 class _Frozen(BaseModel):
@@ -28,8 +31,9 @@ class _Frozen(BaseModel):
 
 
 class DataRef(_Frozen):
-    """The resolved real data a run reads: the spec's ``real`` section and the data fingerprint."""
+    """The resolved real data a classification run reads: the spec's ``real`` section and its fingerprint."""
 
+    kind: Literal["images"] = "images"
     dataset: str
     path: str | None = None
     image_size: int | None = None
@@ -37,6 +41,31 @@ class DataRef(_Frozen):
     test_fraction: float
     pool_fraction: float = 0.0
     split_seed: int = 0
+    fingerprint: str
+
+
+class TrackingDataRef(_Frozen):
+    """The resolved real data of a tracking run: the sequences, the split, the detections and the tracker.
+
+    Attributes:
+        path: the MOTChallenge folder of the training sequences.
+        test_path: the folder of the test sequences when it is another one.
+        train: training sequence names (fractions are nested subsets of them, or of their frames).
+        test: test sequence names (never trained on).
+        fraction_of: ``sequences`` or ``frames`` (a window of each training sequence).
+        detections: where the tracker's detections come from (file or simulated from gt).
+        tracker: the tracker's knobs.
+        fingerprint: content hash of every ground-truth (and detection) file read.
+    """
+
+    kind: Literal["mot"] = "mot"
+    path: str
+    test_path: str | None = None
+    train: tuple[str, ...]
+    test: tuple[str, ...]
+    fraction_of: Literal["sequences", "frames"] = "frames"
+    detections: DetectionConfig = DetectionConfig()
+    tracker: TrackerConfig = TrackerConfig()
     fingerprint: str
 
 
@@ -82,11 +111,11 @@ class RunConfig(_Frozen):
     condition: str
     seed: int
     real_fraction: float = 0.0
-    data: DataRef
+    data: Annotated[Union[DataRef, TrackingDataRef], Field(discriminator="kind")]
     classes: tuple[str, ...]
     learner: LearnerRef
     in_shape: tuple[int, ...]
-    train: TrainConfig | None = None
+    train: TrainConfig | MotionTrainConfig | None = None
     augment: AugmentConfig | None = None
     n_synthetic: int = 0
     source: SourceRef | None = None
@@ -108,7 +137,7 @@ class PretrainConfig(_Frozen):
     classes: tuple[str, ...]
     in_shape: tuple[int, ...]
     learner: LearnerRef
-    train: TrainConfig
+    train: TrainConfig | MotionTrainConfig
 
 
 class GeneratorConfig(_Frozen):

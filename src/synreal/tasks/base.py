@@ -121,12 +121,13 @@ class Task(ABC):
         """A freshly initialised model for a run or an artifact config (seeded by it)."""
 
     @abstractmethod
-    def fit(self, model: Any, data: Any, train: Any, seed: int, augment: Any = None) -> float:
-        """Train ``model`` in place; return the training seconds."""
+    def fit(self, model: Any, data: Any, train: Any, seed: int, augment: Any = None, *,
+            warm: bool = False) -> tuple[Any, float]:
+        """Train ``model`` (from its current weights when ``warm``); the trained model and the seconds."""
 
     @abstractmethod
-    def evaluate(self, model: Any, test: Any, seed: int) -> dict[str, float]:
-        """Every metric of ``metrics`` (and any extra numbers) on the test set."""
+    def evaluate(self, model: Any, data: Any, seed: int) -> dict[str, float]:
+        """Every metric of ``metrics`` (and any extra numbers) on the real test set of ``data``."""
 
     @abstractmethod
     def save(self, model: Any) -> bytes:

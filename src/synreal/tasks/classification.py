@@ -226,17 +226,17 @@ class Classification(Task):
         return cls.build(cls.Config.model_validate(learner.params), tuple(config.in_shape), len(config.classes))
 
     def fit(self, model: Any, data: LabelledSet, train: TrainConfig, seed: int,
-            augment: AugmentConfig | None = None) -> float:
-        """Train with the shared loop (``synreal.learners.train.train``); the seconds it took."""
+            augment: AugmentConfig | None = None, *, warm: bool = False) -> tuple[Any, float]:
+        """Train in place with the shared loop (``synreal.learners.train.train``) from the model's weights."""
         from synreal.learners.train import train as train_loop
 
-        return train_loop(model, data, train, seed, augment=augment).seconds
+        return model, train_loop(model, data, train, seed, augment=augment).seconds
 
-    def evaluate(self, model: Any, test: LabelledSet, seed: int) -> dict[str, float]:
+    def evaluate(self, model: Any, data: DataRef, seed: int) -> dict[str, float]:
         """Accuracy and test loss on the real test split."""
         from synreal.learners.train import evaluate
 
-        return evaluate(model, test)
+        return evaluate(model, self.real_test(data))
 
     def save(self, model: Any) -> bytes:
         """The model's ``state_dict`` as bytes."""

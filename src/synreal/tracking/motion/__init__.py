@@ -12,6 +12,7 @@ from typing import Any
 from synreal.tracking.motion.base import MOTION_MODELS, BoxPrediction, MotionConfig, MotionModel, MotionState
 from synreal.tracking.motion.kalman import KalmanConfig, KalmanMotion, KalmanState
 from synreal.tracking.motion.learned import LearnedConfig, LearnedMotion, LearnedState
+from synreal.tracking.motion.train_config import MotionTrainConfig
 
 __all__ = [
     "MOTION_MODELS",
@@ -66,7 +67,7 @@ def make_motion_model(name: str, config: dict[str, Any] | MotionConfig | None = 
 
 def __getattr__(name: str) -> Any:
     # Training needs torch; import it only when asked for.
-    if name in ("MotionTrainConfig", "MotionTrainStats", "train_motion_model"):
+    if name in ("MotionTrainStats", "train_motion_model"):
         from synreal.tracking.motion import training
 
         return getattr(training, name)
