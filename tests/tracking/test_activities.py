@@ -52,7 +52,7 @@ def test_group_sizes_follow_m3act(name: str, lo: int, hi: int) -> None:
 
 
 def test_unknown_activity_names_the_registered_ones() -> None:
-    with pytest.raises(UserInputError, match="registered: dance, queue, run, talk, wait, walk"):
+    with pytest.raises(UserInputError, match="registered: dance, queue, run, sport, talk, wait, walk"):
         make_activity("danse")
 
 

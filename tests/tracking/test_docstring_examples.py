@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["activities", "appearance", "camera", "detections", "embedded", "figure", "generate", "metrics",
-           "motchallenge", "render", "scene", "show", "spec"]  # fmt: skip
+MODULES = ["activities", "appearance", "boxes", "camera", "detections", "embedded", "figure", "fit", "generate", "metrics",
+           "motchallenge", "render", "scene", "show", "spec", "stats", "stats_figure"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synreal.tracking.activities import DANCE, IDLE, RUN, TALK, WALK
+from synreal.tracking.activities import DANCE, IDLE, READY, RUN, TALK, WALK
 from synreal.tracking.camera import CameraPath
 
 # Joint indices.
@@ -36,7 +36,9 @@ class Figures:
     """Posed figures of all people over all frames, in pixels.
 
     Attributes:
-        joints: (P, T, 15, 2) joint positions.
+        posed: (N, 15, 2) joint positions of the person-frames that were posed (those
+            that can reach the image).
+        index: (P, T) row of ``posed`` for each person and frame, -1 where not posed.
         scale: (P, T) pixels per metre across the image.
         scale_v: (P, T) pixels per metre up the image.
         height: (P,) body heights in metres.
@@ -46,7 +48,8 @@ class Figures:
         box: (P, T, 4) full-body boxes ``left, top, width, height``.
     """
 
-    joints: np.ndarray
+    posed: np.ndarray
+    index: np.ndarray
     scale: np.ndarray
     scale_v: np.ndarray
     height: np.ndarray
@@ -54,6 +57,23 @@ class Figures:
     depth: np.ndarray
     left_near: np.ndarray
     box: np.ndarray
+
+    def joints_of(self, p: int, t: int) -> np.ndarray:
+        """(15, 2) joints of person ``p`` in frame ``t`` (all at the feet when not posed)."""
+        k = int(self.index[p, t])
+        if k >= 0:
+            return self.posed[k]
+        x, y, w, h = self.box[p, t]
+        return np.tile([x + w / 2, y + h], (N_JOINTS, 1))
+
+    @property
+    def joints(self) -> np.ndarray:
+        """(P, T, 15, 2) joints of everyone (a dense copy; people not posed stand at their feet)."""
+        b = self.box
+        out = np.repeat(np.stack([b[..., 0] + b[..., 2] / 2, b[..., 1] + b[..., 3]], -1)[:, :, None], N_JOINTS, axis=2)
+        pi, ti = np.nonzero(self.index >= 0)
+        out[pi, ti] = self.posed[self.index[pi, ti]]
+        return out
 
 
 def _pose_params(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> dict[str, np.ndarray]:
@@ -78,6 +98,10 @@ def _pose_params(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> dic
     put(hips & (motion == IDLE), abR=0.7, fabR=-0.9, uaR=-0.1, elR=0.3)
     folded = (motion == IDLE) & (move == 2)
     put(folded, uaL=0.15, uaR=0.15, elL=1.9, elR=1.9, fabL=-0.5, fabR=-0.5)
+    # The athlete's ready stance: feet apart, knees bent, leaning in, arms out.
+    ready = (motion == IDLE) & (move == READY)
+    put(ready, thL=0.35, thR=0.35, knL=0.75, knR=0.75, gaL=0.2, gaR=0.2, lean=0.3, uaL=0.5, uaR=0.5,
+        elL=0.9, elR=0.9, abL=0.45, abR=0.45, fabL=0.3, fabR=0.3, shift=0.02 * s)  # fmt: skip
     s2 = np.sin(2 * ph)
     talk_r = (motion == TALK) & ((move == 1) | (move == 2))
     put(talk_r, uaR=0.5 + 0.25 * s2, elR=1.0 + 0.3 * np.sin(2 * ph + 1.0))
@@ -171,6 +195,82 @@ _JOINT_HALF = np.array([HEAD_R, ARM_W / 2, LEG_W / 2, ARM_W / 2, ARM_W / 2, ARM_
                         ARM_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2])  # fmt: skip
 
 
+#: Phase steps per motion cycle at which poses are tabulated (poses are looked up, not
+#: recomputed, for every person and frame).
+PHASE_STEPS = 64
+
+
+def _joint_shift() -> np.ndarray:
+    """(15,) shift of each joint along the body's left axis per unit of build above 1.
+
+    A wider build moves the shoulders (and the arm hanging from each) and the hips (and
+    the leg below each) sideways; every joint is linear in the build, so tabulated poses
+    of build 1 plus ``(build - 1) * shift`` are exact.
+    """
+    d = np.zeros(N_JOINTS)
+    for side, joints, w in ((1.0, (SH_L, EL_L, HA_L), SHOULDER_W), (-1.0, (SH_R, EL_R, HA_R), SHOULDER_W),
+                            (1.0, (HIP_L, KN_L, FT_L), HIP_W), (-1.0, (HIP_R, KN_R, FT_R), HIP_W)):  # fmt: skip
+        d[list(joints)] = side * w
+    return d
+
+
+_SHIFT = _joint_shift()
+
+
+def tabulated_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray, build: np.ndarray) -> np.ndarray:
+    """``body_joints`` for flat arrays (N,), with the phase rounded to 1/PHASE_STEPS of a cycle.
+
+    Each distinct (motion, move, phase step) is posed once and looked up for every row.
+
+    Example:
+        >>> m, ph, mv = np.array([1, 1], np.int8), np.array([0.25, 1.25]), np.zeros(2, np.int16)
+        >>> j = tabulated_joints(m, ph, mv, np.ones(2))
+        >>> bool(np.allclose(j[0], j[1]))  # one cycle apart, one pose
+        True
+    """
+    step = np.rint((phase - np.floor(phase)) * PHASE_STEPS).astype(np.int64) % PHASE_STEPS
+    key = (motion.astype(np.int64) * 4096 + move.astype(np.int64)) * PHASE_STEPS + step
+    uniq, inv = np.unique(key, return_inverse=True)
+    u_step = uniq % PHASE_STEPS
+    u_move = (uniq // PHASE_STEPS) % 4096
+    u_motion = uniq // (PHASE_STEPS * 4096)
+    table = body_joints(u_motion[None], (u_step / PHASE_STEPS)[None], u_move[None], np.ones(1))[0]
+    J = table[inv.reshape(-1)]
+    J[..., 1] += (build - 1.0)[:, None] * _SHIFT[None]
+    return J
+
+
+def _rough_reach(u: np.ndarray, v: np.ndarray, depth: np.ndarray, height: np.ndarray, focal: float, width: int, im_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From projected feet and heads (P, T, 2): scale, vertical scale and whether a rough box
+    that holds every pose (arms up, kicks, wide stances) touches the image."""
+    scale = focal / np.maximum((depth[..., 0] + depth[..., 1]) / 2, 0.1)  # depth is affine: the middle's is the mean
+    scale_v = np.maximum(v[..., 0] - v[..., 1], 0.0) / height[:, None]
+    hp = height[:, None] * np.maximum(scale, scale_v)
+    near = (depth[..., 0] > 0.3) & (depth[..., 1] + depth[..., 0] > 0.6)
+    cand = (
+        near & (u[..., 0] + 0.8 * hp > 0) & (u[..., 0] - 0.8 * hp < width)
+        & (v[..., 0] + 0.15 * hp > 0) & (v[..., 1] - 0.45 * hp < im_h)
+    )  # fmt: skip
+    return scale, scale_v, cand
+
+
+def reachable(camera: CameraPath, pos: np.ndarray, height: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """(P,) True for people who come near enough the image, in some frame, to be drawn.
+
+    Example:
+        >>> from synreal.tracking.camera import Camera
+        >>> path = CameraPath(Camera(), 1)
+        >>> reachable(path, np.array([[[0.0, 10.0]], [[0.0, -10.0]]]), np.array([1.8, 1.8])).tolist()
+        [True, False]
+    """
+    u, v, depth = camera.project_people(pos, height)
+    cam = camera.start
+    cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)[2]
+    if present is not None:
+        cand &= present
+    return cand.any(1)
+
+
 def pose_figures(
     pos: np.ndarray,
     heading: np.ndarray,
@@ -180,8 +280,13 @@ def pose_figures(
     height: np.ndarray,
     build: np.ndarray,
     camera: CameraPath,
+    present: np.ndarray | None = None,
 ) -> Figures:
     """Pose everyone in every frame and place the figures in the image.
+
+    Only person-frames that can reach the image are posed; the others (far outside the
+    view, behind the camera, or not present) keep a rough box from the projected feet and
+    head that lies outside the image too.
 
     Args:
         pos: (P, T, 2) ground positions in metres.
@@ -190,6 +295,7 @@ def pose_figures(
         height: (P,) body heights in metres.
         build: (P,) width factors (1 = average).
         camera: the camera of each frame.
+        present: (P, T) False where a person is not in the scene (None: always present).
 
     Returns:
         The posed figures with their full-body boxes.
@@ -204,35 +310,42 @@ def pose_figures(
         True
     """
     P, T = motion.shape
-    ground = np.concatenate([pos, np.zeros((P, T, 1))], -1)
-    top = ground.copy()
-    top[..., 2] = height[:, None]
-    mid = ground.copy()
-    mid[..., 2] = height[:, None] / 2
-    pts = np.stack([ground, top, mid], axis=2)  # (P, T, 3, 3)
-    u, v, depth = camera.project(pts)
+    u, v, depth = camera.project_people(pos, height)
     cam = camera.start
-    scale = cam.focal / np.maximum(depth[..., 2], 0.1)
-    scale_v = np.maximum(v[..., 0] - v[..., 1], 0.0) / height[:, None]
+    scale, scale_v, cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)
     right, _down, axis = camera.axes()  # (T, 3)
-    fwd = np.stack([np.cos(heading), np.sin(heading)], -1)
-    left = np.stack([-np.sin(heading), np.cos(heading)], -1)
-    sx = (fwd * right[None, :, :2]).sum(-1)
-    lx = (left * right[None, :, :2]).sum(-1)
-    left_near = (left * axis[None, :, :2]).sum(-1) < 0
+    hp = height[:, None] * np.maximum(scale, scale_v)
+    if present is not None:
+        cand &= present
+    pi, ti = np.nonzero(cand)
 
-    body = body_joints(motion, phase, move, build) * height[:, None, None, None]
-    jx = u[..., 0, None] + scale[..., None] * (body[..., 0] * sx[..., None] + body[..., 1] * lx[..., None])
-    jy = v[..., 0, None] - scale_v[..., None] * body[..., 2]
-    joints = np.stack([jx, jy], -1)
-
-    half = _JOINT_HALF[None, None, :] * height[:, None, None] * scale[..., None]
-    half_v = half.copy()
-    half_v[..., HEAD] = HEAD_R * 1.15 * height[:, None] * scale_v
-    x0 = (jx - half).min(-1)
-    x1 = (jx + half).max(-1)
-    y0 = (jy - half_v).min(-1)
-    y1 = (jy + half_v).max(-1)
-    box = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
-    return Figures(joints=joints, scale=scale, scale_v=scale_v, height=height, build=build,
+    box = np.stack([u[..., 0] - 0.2 * hp, v[..., 1], 0.4 * hp, v[..., 0] - v[..., 1]], -1)
+    index = np.full((P, T), -1, np.int32)
+    index[pi, ti] = np.arange(len(pi))
+    posed = np.zeros((len(pi), N_JOINTS, 2))
+    left_near = np.zeros((P, T), bool)
+    if len(pi):
+        hd = heading[pi, ti]
+        fwd = np.stack([np.cos(hd), np.sin(hd)], -1)
+        left = np.stack([-np.sin(hd), np.cos(hd)], -1)
+        r2, a2 = right[ti, :2], axis[ti, :2]
+        sx = (fwd * r2).sum(-1)
+        lx = (left * r2).sum(-1)
+        left_near[pi, ti] = (left * a2).sum(-1) < 0
+        Hm = height[pi]
+        body = tabulated_joints(motion[pi, ti], phase[pi, ti], move[pi, ti], build[pi]) * Hm[:, None, None]
+        s, sv = scale[pi, ti], scale_v[pi, ti]
+        jx = u[pi, ti, 0, None] + s[:, None] * (body[..., 0] * sx[:, None] + body[..., 1] * lx[:, None])
+        jy = v[pi, ti, 0, None] - sv[:, None] * body[..., 2]
+        posed[..., 0] = jx
+        posed[..., 1] = jy
+        half = _JOINT_HALF[None, :] * (Hm * s)[:, None]
+        half_v = half.copy()
+        half_v[:, HEAD] = HEAD_R * 1.15 * Hm * sv
+        x0 = (jx - half).min(-1)
+        x1 = (jx + half).max(-1)
+        y0 = (jy - half_v).min(-1)
+        y1 = (jy + half_v).max(-1)
+        box[pi, ti] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
+    return Figures(posed=posed, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
                    depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip
