@@ -36,9 +36,9 @@ class Figures:
     """Posed figures of all people over all frames, in pixels.
 
     Attributes:
-        posed: (N, 15, 2) joint positions of the person-frames that were posed (those
-            that can reach the image).
-        index: (P, T) row of ``posed`` for each person and frame, -1 where not posed.
+        jx, jy: (N, 15) float32 joint positions in pixels of the person-frames that were
+            posed (those that can reach the image).
+        index: (P, T) row of ``jx``/``jy`` for each person and frame, -1 where not posed.
         scale: (P, T) pixels per metre across the image.
         scale_v: (P, T) pixels per metre up the image.
         height: (P,) body heights in metres.
@@ -48,7 +48,8 @@ class Figures:
         box: (P, T, 4) full-body boxes ``left, top, width, height``.
     """
 
-    posed: np.ndarray
+    jx: np.ndarray
+    jy: np.ndarray
     index: np.ndarray
     scale: np.ndarray
     scale_v: np.ndarray
@@ -58,11 +59,16 @@ class Figures:
     left_near: np.ndarray
     box: np.ndarray
 
+    @property
+    def posed(self) -> np.ndarray:
+        """(N, 15, 2) joints of the posed person-frames."""
+        return np.stack([self.jx, self.jy], -1).astype(np.float64)
+
     def joints_of(self, p: int, t: int) -> np.ndarray:
         """(15, 2) joints of person ``p`` in frame ``t`` (all at the feet when not posed)."""
         k = int(self.index[p, t])
         if k >= 0:
-            return self.posed[k]
+            return np.stack([self.jx[k], self.jy[k]], -1).astype(np.float64)
         x, y, w, h = self.box[p, t]
         return np.tile([x + w / 2, y + h], (N_JOINTS, 1))
 
@@ -72,7 +78,9 @@ class Figures:
         b = self.box
         out = np.repeat(np.stack([b[..., 0] + b[..., 2] / 2, b[..., 1] + b[..., 3]], -1)[:, :, None], N_JOINTS, axis=2)
         pi, ti = np.nonzero(self.index >= 0)
-        out[pi, ti] = self.posed[self.index[pi, ti]]
+        k = self.index[pi, ti]
+        out[pi, ti, :, 0] = self.jx[k]
+        out[pi, ti, :, 1] = self.jy[k]
         return out
 
 
@@ -100,8 +108,8 @@ def _pose_params(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> dic
     put(folded, uaL=0.15, uaR=0.15, elL=1.9, elR=1.9, fabL=-0.5, fabR=-0.5)
     # The athlete's ready stance: feet apart, knees bent, leaning in, arms out.
     ready = (motion == IDLE) & (move == READY)
-    put(ready, thL=0.35, thR=0.35, knL=0.75, knR=0.75, gaL=0.2, gaR=0.2, lean=0.3, uaL=0.5, uaR=0.5,
-        elL=0.9, elR=0.9, abL=0.45, abR=0.45, fabL=0.3, fabR=0.3, shift=0.02 * s)  # fmt: skip
+    put(ready, thL=0.35, thR=0.35, knL=0.75, knR=0.75, gaL=0.14, gaR=0.14, lean=0.3, uaL=0.5, uaR=0.5,
+        elL=0.9, elR=0.9, abL=0.3, abR=0.3, fabL=0.2, fabR=0.2, shift=0.02 * s)  # fmt: skip
     s2 = np.sin(2 * ph)
     talk_r = (motion == TALK) & ((move == 1) | (move == 2))
     put(talk_r, uaR=0.5 + 0.25 * s2, elR=1.0 + 0.3 * np.sin(2 * ph + 1.0))
@@ -217,10 +225,29 @@ def _joint_shift() -> np.ndarray:
 _SHIFT = _joint_shift()
 
 
+_TABLE: dict[str, np.ndarray] = {}
+_TABLE_MOVES = 8  # moves and gestures 0..7 are tabulated; higher indices are posed directly
+
+
+def _pose_table() -> np.ndarray:
+    """Joints of build 1 for every motion kind, move and phase step: (5, 8, PHASE_STEPS, 15, 3)."""
+    if "joints" not in _TABLE:
+        m, mv, st = np.meshgrid(np.arange(5), np.arange(_TABLE_MOVES), np.arange(PHASE_STEPS), indexing="ij")
+        J = body_joints(m.reshape(1, -1), (st / PHASE_STEPS).reshape(1, -1), mv.reshape(1, -1), np.ones(1))[0]
+        _TABLE["joints"] = J.reshape(5, _TABLE_MOVES, PHASE_STEPS, N_JOINTS, 3)
+    return _TABLE["joints"]
+
+
+def _phase_step(phase: np.ndarray) -> np.ndarray:
+    """The tabulated phase step (0..PHASE_STEPS-1) nearest to each phase."""
+    return np.rint((phase - np.floor(phase)) * PHASE_STEPS).astype(np.int64) % PHASE_STEPS
+
+
 def tabulated_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray, build: np.ndarray) -> np.ndarray:
     """``body_joints`` for flat arrays (N,), with the phase rounded to 1/PHASE_STEPS of a cycle.
 
-    Each distinct (motion, move, phase step) is posed once and looked up for every row.
+    Poses are looked up in a table computed once per process (motion kinds 0-4, moves
+    0-7); anything outside it is posed directly.
 
     Example:
         >>> m, ph, mv = np.array([1, 1], np.int8), np.array([0.25, 1.25]), np.zeros(2, np.int16)
@@ -228,16 +255,20 @@ def tabulated_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray, bu
         >>> bool(np.allclose(j[0], j[1]))  # one cycle apart, one pose
         True
     """
-    step = np.rint((phase - np.floor(phase)) * PHASE_STEPS).astype(np.int64) % PHASE_STEPS
-    key = (motion.astype(np.int64) * 4096 + move.astype(np.int64)) * PHASE_STEPS + step
-    uniq, inv = np.unique(key, return_inverse=True)
-    u_step = uniq % PHASE_STEPS
-    u_move = (uniq // PHASE_STEPS) % 4096
-    u_motion = uniq // (PHASE_STEPS * 4096)
-    table = body_joints(u_motion[None], (u_step / PHASE_STEPS)[None], u_move[None], np.ones(1))[0]
-    J = table[inv.reshape(-1)]
+    J = _unit_joints(motion, phase, move).astype(np.float64)
     J[..., 1] += (build - 1.0)[:, None] * _SHIFT[None]
     return J
+
+
+def _unit_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> np.ndarray:
+    """Joints of build 1, (N, 15, 3) float32, from the table where it has them."""
+    step = _phase_step(phase)
+    inside = (motion >= 0) & (motion < 5) & (move >= 0) & (move < _TABLE_MOVES)
+    if inside.all():
+        if "joints32" not in _TABLE:
+            _TABLE["joints32"] = _pose_table().astype(np.float32)
+        return _TABLE["joints32"][motion, move, step]
+    return body_joints(motion[None], (step / PHASE_STEPS)[None], move[None], np.ones(1))[0].astype(np.float32)
 
 
 def _rough_reach(u: np.ndarray, v: np.ndarray, depth: np.ndarray, height: np.ndarray, focal: float, width: int, im_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -322,30 +353,32 @@ def pose_figures(
     box = np.stack([u[..., 0] - 0.2 * hp, v[..., 1], 0.4 * hp, v[..., 0] - v[..., 1]], -1)
     index = np.full((P, T), -1, np.int32)
     index[pi, ti] = np.arange(len(pi))
-    posed = np.zeros((len(pi), N_JOINTS, 2))
     left_near = np.zeros((P, T), bool)
+    jx = np.zeros((len(pi), N_JOINTS), np.float32)
+    jy = np.zeros((len(pi), N_JOINTS), np.float32)
     if len(pi):
         hd = heading[pi, ti]
-        fwd = np.stack([np.cos(hd), np.sin(hd)], -1)
-        left = np.stack([-np.sin(hd), np.cos(hd)], -1)
-        r2, a2 = right[ti, :2], axis[ti, :2]
-        sx = (fwd * r2).sum(-1)
-        lx = (left * r2).sum(-1)
-        left_near[pi, ti] = (left * a2).sum(-1) < 0
+        ch, sh = np.cos(hd), np.sin(hd)
+        rx, ry, ax_, ay = right[ti, 0], right[ti, 1], axis[ti, 0], axis[ti, 1]
+        # Image-right component of the body's forward and left axes; which side faces the camera.
+        sx = ch * rx + sh * ry
+        lx = -sh * rx + ch * ry
+        left_near[pi, ti] = -sh * ax_ + ch * ay < 0
         Hm = height[pi]
-        body = tabulated_joints(motion[pi, ti], phase[pi, ti], move[pi, ti], build[pi]) * Hm[:, None, None]
-        s, sv = scale[pi, ti], scale_v[pi, ti]
-        jx = u[pi, ti, 0, None] + s[:, None] * (body[..., 0] * sx[:, None] + body[..., 1] * lx[:, None])
-        jy = v[pi, ti, 0, None] - sv[:, None] * body[..., 2]
-        posed[..., 0] = jx
-        posed[..., 1] = jy
-        half = _JOINT_HALF[None, :] * (Hm * s)[:, None]
+        # float32 from here on: the (N, 15) arrays are the bulk of the work.
+        J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
+        sH = (scale[pi, ti] * Hm).astype(np.float32)[:, None]
+        svH = (scale_v[pi, ti] * Hm).astype(np.float32)[:, None]
+        lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
+        jx = u[pi, ti, 0].astype(np.float32)[:, None] + sH * (J[..., 0] * sx.astype(np.float32)[:, None] + lat * lx.astype(np.float32)[:, None])
+        jy = v[pi, ti, 0].astype(np.float32)[:, None] - svH * J[..., 2]
+        half = _JOINT_HALF.astype(np.float32)[None, :] * sH
         half_v = half.copy()
-        half_v[:, HEAD] = HEAD_R * 1.15 * Hm * sv
+        half_v[:, HEAD] = (HEAD_R * 1.15) * svH[:, 0]
         x0 = (jx - half).min(-1)
         x1 = (jx + half).max(-1)
         y0 = (jy - half_v).min(-1)
         y1 = (jy + half_v).max(-1)
         box[pi, ti] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
-    return Figures(posed=posed, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
+    return Figures(jx=jx, jy=jy, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
                    depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip

@@ -83,6 +83,7 @@ KNOBS: tuple[Knob, ...] = (
     Knob("scene.spacing", 0.5, 2.5, log=True),
     Knob("scene.occluders", 0, 6, integer=True, upper_only=True),
     Knob("scene.door_share", 0.0, 0.8),
+    Knob("scene.along_view", 0.0, 1.0, applies=_multi),
     *(Knob(f"scene.activities.{a}", 0.05, 5.0, log=True, applies=_mixed(a))
       for a in ("walk", "wait", "queue", "talk", "dance", "run", "sport")),  # fmt: skip
     Knob("scene.activity_options.walk.turn", 0.0, 30.0, applies=_has("walk")),
@@ -202,15 +203,15 @@ def apply_params(spec: SceneSetSpec, knobs: Sequence[Knob], params: dict[str, fl
 def observed(real: Sequence[MotSequence], spec: SceneSetSpec) -> SceneSetSpec:
     """The spec with what the real sequences show directly: frame rates (weighted by
     sequence count, at most the simulation rate), image shape (width kept, height from the
-    most common aspect ratio), clip lengths (the range of the real lengths) and the pixel
-    grid of the annotations (the most common real image height).
+    most common aspect ratio), clip lengths (10th to 90th percentile of the real lengths)
+    and the pixel grid of the annotations (the most common real image height).
 
     Example:
         >>> from synreal.tracking.motchallenge import SeqInfo
         >>> seqs = [MotSequence(SeqInfo("a", 500, 25.0, 1280, 720)), MotSequence(SeqInfo("b", 900, 25.0, 1280, 720))]
         >>> s = observed(seqs, SceneSetSpec(name="x"))
         >>> s.scene.fps, s.scene.frames, (s.camera.width, s.camera.height)
-        ({25.0: 2.0}, (500, 900), (640, 360))
+        ({25.0: 2.0}, (540, 860), (640, 360))
     """
     if not real:
         return spec
@@ -223,10 +224,11 @@ def observed(real: Sequence[MotSequence], spec: SceneSetSpec) -> SceneSetSpec:
         a = round(s.info.im_height / s.info.im_width, 4)
         shapes[a] = shapes.get(a, 0) + 1
     aspect = max(shapes, key=lambda a: shapes[a])
-    lengths = [int(s.info.seq_length) for s in real]
+    lengths = np.array([int(s.info.seq_length) for s in real])
+    lo, hi = (int(round(x)) for x in np.percentile(lengths, [10, 90]))
     data = spec.model_dump(mode="python")
     data["scene"]["fps"] = rates
-    data["scene"]["frames"] = [min(lengths), max(lengths)] if min(lengths) < max(lengths) else lengths[0]
+    data["scene"]["frames"] = [lo, hi] if lo < hi else lo
     data["camera"]["height"] = max(32, int(round(spec.camera.width * aspect)))
     heights = [int(s.info.im_height) for s in real]
     data["render"]["label_grid"] = max(set(heights), key=heights.count)

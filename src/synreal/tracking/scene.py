@@ -362,17 +362,19 @@ def simulate_scene(spec: SceneSetSpec, seed: int, name: str = "seq") -> Scene:
     used = 0
 
     def place(radius: float) -> np.ndarray:
-        best, best_gap = None, -np.inf
-        for _ in range(30):
-            a = placer.sample(rng)
-            if np.isnan(a).any():
-                continue
-            gap = min([np.linalg.norm(a - q) - radius - r for q, r in placed] + [np.inf])
-            if gap > 0.3:
-                return a
-            if gap > best_gap:
-                best, best_gap = a, gap
-        return best if best is not None else cam.look_at_point()
+        # 30 candidate points at once; the first clear of the groups placed so far wins,
+        # else the one with the most room.
+        cand = placer.sample_many(rng, 30)
+        cand = cand[~np.isnan(cand).any(1)]
+        if not len(cand):
+            return cam.look_at_point()
+        if not placed:
+            return cand[0]
+        q = np.array([p for p, _ in placed])
+        r = np.array([r for _, r in placed])
+        gap = (np.linalg.norm(cand[:, None] - q[None], axis=-1) - radius - r[None]).min(1)
+        clear = np.nonzero(gap > 0.3)[0]
+        return cand[clear[0]] if len(clear) else cand[int(np.argmax(gap))]
 
     def toward_camera(anchor: np.ndarray) -> float:
         c = centre_path.at(T // 2).center
@@ -409,7 +411,10 @@ def simulate_scene(spec: SceneSetSpec, seed: int, name: str = "seq") -> Scene:
             anchor = placer.sample(rng, margin=0.02)
             if np.isnan(anchor).any():
                 continue
-            motions.append(walker.simulate(1, context(anchor), rng))
+            ctx = context(anchor)
+            ctx = SimContext(ctx.n_frames, ctx.fps, anchor, float(_headings(rng, 1, sc.along_view, cam)[0]),
+                             ctx.toward_camera, ctx.spacing)  # fmt: skip
+            motions.append(walker.simulate(1, ctx, rng))
             group_of.append(np.full(1, -1))
             used += 1
 
@@ -493,27 +498,30 @@ def annotate(
         [0.0, 2.5, 5.0, 4.5, 4.0]
     """
     out = boxes.copy()
-    P, T = labelled.shape
     if interval > 1 or noise > 0:
-        t = np.arange(T)
-        # Edges (left, top, right, bottom), so that jitter moves each side independently.
-        edges = np.concatenate([boxes[..., :2], boxes[..., :2] + boxes[..., 2:]], -1)
-        for p in np.nonzero(labelled.any(1))[0]:
-            lab = labelled[p]
-            # Labelled stretches: a keyframe at each start and end, and every ``interval``.
-            start = lab & ~np.r_[False, lab[:-1]]
-            end = lab & ~np.r_[lab[1:], False]
-            key = lab & ((t % interval == 0) | start | end)
-            kt = np.nonzero(key)[0]
-            ke = edges[p, kt]
+        # Labelled rows person by person, frame by frame: each labelled stretch starts and
+        # ends with a keyframe, so every row lies between a keyframe before and one after.
+        pp, tt = np.nonzero(labelled)
+        n = len(pp)
+        if n:
+            first = np.r_[True, (pp[1:] != pp[:-1]) | (tt[1:] != tt[:-1] + 1)]
+            last = np.r_[first[1:], True]
+            key = first | last | (tt % interval == 0)
+            idx = np.arange(n)
+            prev = np.maximum.accumulate(np.where(key, idx, 0))
+            nxt = np.minimum.accumulate(np.where(key, idx, n - 1)[::-1])[::-1]
+            # Edges (left, top, right, bottom), so that jitter moves each side on its own.
+            b = boxes[pp, tt]
+            edges = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], -1)
             if noise > 0:
-                ke = ke + rng.normal(0.0, noise, ke.shape) * boxes[p, kt, 3:4]  # type: ignore[union-attr]
-            lt = np.nonzero(lab)[0]
-            # Interpolate within each stretch only (keyframes bracket every labelled frame).
-            e = np.stack([np.interp(lt, kt, ke[:, j]) for j in range(4)], -1)
+                k = np.nonzero(key)[0]
+                edges[k] += rng.normal(0.0, noise, (len(k), 4)) * b[k, 3:4]  # type: ignore[union-attr]
+            span = np.maximum(tt[nxt] - tt[prev], 1)
+            w = ((tt - tt[prev]) / span)[:, None]
+            e = edges[prev] * (1 - w) + edges[nxt] * w
             x0, y0 = e[:, 0], e[:, 1]
             x1, y1 = np.maximum(e[:, 2], x0 + 1.0), np.maximum(e[:, 3], y0 + 1.0)
-            out[p, lt] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
+            out[pp, tt] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
     if grid > 0:
         q = image_height / grid
         lab = labelled
@@ -521,6 +529,14 @@ def annotate(
         corner1 = np.round((out[lab][:, :2] + out[lab][:, 2:]) / q) * q
         out[lab] = np.concatenate([corner0, np.maximum(corner1 - corner0, q)], -1)
     return out
+
+
+def _headings(rng: np.random.Generator, n: int, along: float, cam: Camera) -> np.ndarray:
+    """Walking directions: a share ``along`` toward or away from the camera (within about
+    15 degrees, as on a street seen along its length), the rest in any direction."""
+    view = math.atan2(math.cos(math.radians(cam.yaw_deg)), math.sin(math.radians(cam.yaw_deg)))
+    street = view + np.pi * rng.integers(0, 2, n) + rng.normal(0, np.radians(15), n)
+    return np.where(rng.random(n) < along, street, rng.uniform(0, 2 * np.pi, n))
 
 
 def _select(m: GroupMotion, keep: np.ndarray) -> GroupMotion:
@@ -550,7 +566,7 @@ def _entering(
     sizes = rng.integers(sc.entry_group[0], sc.entry_group[1] + 1, n_units)
     door = rng.random(n_units) < (sc.door_share if occluders is not None else 0.0)
     anchors = placer.sample_many(rng, n_units, margin=0.02)
-    headings = rng.uniform(0, 2 * np.pi, n_units)
+    headings = _headings(rng, n_units, sc.along_view, placer.cam)
     when = np.where(door, rng.uniform(0, duration, n_units), rng.uniform(-ENTRY_MARGIN_S, duration + ENTRY_MARGIN_S, n_units))
     appear = rng.random(n_units) < 0.5
     if occluders is not None:
@@ -568,20 +584,16 @@ def _entering(
         act = activity(mix[a])
         if isinstance(act, Walk) and type(act).simulate is Walk.simulate:
             # Walkers of every group at once: the walk is in closed form.
-            ctx = context(anchors[units[0]])
-            batch = act.simulate_units(sizes[units], anchors[units], headings[units], when[units], ctx, rng)
-            parts = np.split(np.arange(len(batch)), np.cumsum(sizes[units])[:-1])
-            motions = [_select(batch, idx) for idx in parts]
+            m = act.simulate_units(sizes[units], anchors[units], headings[units], when[units], context(anchors[units[0]]), rng)
         else:
-            motions = []
-            for u in units:
-                ctx = SimContext(T_sim, sc.sim_fps, anchors[u], float(headings[u]), 0.0, sc.spacing, float(when[u]))
-                motions.append(act.simulate(int(sizes[u]), ctx, rng))
-        for u, m in zip(units, motions):
-            if door[u]:
-                seen = t_sim >= when[u] if appear[u] else t_sim <= when[u]
-                m.present = np.broadcast_to(seen, m.motion.shape).copy()
-        out.extend(motions)
+            m = _concat([act.simulate(int(sizes[u]), SimContext(T_sim, sc.sim_fps, anchors[u], float(headings[u]), 0.0,
+                                                                sc.spacing, float(when[u])), rng)
+                         for u in units], T_sim)  # fmt: skip
+        person = np.repeat(units, sizes[units])
+        if door[units].any():
+            w = when[person][:, None]
+            m.present = np.where(door[person][:, None], np.where(appear[person][:, None], t_sim >= w, t_sim <= w), True)
+        out.append(m)
     return out
 
 
@@ -690,6 +702,29 @@ def drawn_mask(box: np.ndarray, depth: np.ndarray, width: int, height: int, pres
     return m if present is None else m & present
 
 
+def _area(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Area of boxes given by their edges (0 when empty)."""
+    return np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+
+
+def _visible_share_few(
+    tx0: np.ndarray, ty0: np.ndarray, tx1: np.ndarray, ty1: np.ndarray,
+    qx0: np.ndarray, qy0: np.ndarray, qx1: np.ndarray, qy1: np.ndarray,
+    width: int, height: int,
+) -> np.ndarray:  # fmt: skip
+    """``_visible_share`` for one or two occluders per box, by inclusion-exclusion."""
+    area = np.maximum((tx1 - tx0) * (ty1 - ty0), 1e-12)
+    cx0, cx1 = np.clip(tx0, 0, width), np.clip(tx1, 0, width)
+    cy0, cy1 = np.clip(ty0, 0, height), np.clip(ty1, 0, height)
+    # Each occluder cut to the part of the box inside the image.
+    ax0, ax1 = np.maximum(qx0, cx0[:, None]), np.minimum(qx1, cx1[:, None])
+    ay0, ay1 = np.maximum(qy0, cy0[:, None]), np.minimum(qy1, cy1[:, None])
+    hidden = _area(ax0, ay0, ax1, ay1).sum(1)
+    if qx0.shape[1] == 2:
+        hidden -= _area(ax0.max(1), ay0.max(1), ax1.min(1), ay1.min(1))
+    return np.clip((_area(cx0, cy0, cx1, cy1) - hidden) / area, 0.0, 1.0)
+
+
 def _visible_share(
     tx0: np.ndarray, ty0: np.ndarray, tx1: np.ndarray, ty1: np.ndarray,
     qx0: np.ndarray, qy0: np.ndarray, qx1: np.ndarray, qy1: np.ndarray,
@@ -790,6 +825,12 @@ def box_visibility(
         valid = slot < count[sel, None]
         q = b[np.minimum(start[sel, None] + slot, len(b) - 1)]
         p_, t_ = pp[sel], tt[sel]
+        if K <= 2 and valid.all():
+            vis[p_, t_] = _visible_share_few(
+                x0[p_, t_], y0[p_, t_], x1[p_, t_], y1[p_, t_],
+                x0[q, t_[:, None]], y0[q, t_[:, None]], x1[q, t_[:, None]], y1[q, t_[:, None]], width, height,
+            )  # fmt: skip
+            continue
         vis[p_, t_] = _visible_share(
             x0[p_, t_], y0[p_, t_], x1[p_, t_], y1[p_, t_],
             x0[q, t_[:, None]], y0[q, t_[:, None]], x1[q, t_[:, None]], y1[q, t_[:, None]], valid, width, height,

@@ -189,6 +189,9 @@ class SceneSpec(_Model):
     door_share: float = Field(
         0.25, ge=0, le=1, description="share of entering (and leaving) groups that appear from (vanish behind) an occluder"
     )
+    along_view: float = Field(
+        0.5, ge=0, le=1, description="share of entering groups and lone walkers that walk toward or away from the camera (a street)"
+    )
     spacing: float = Field(1.0, gt=0.2, le=5, description="scale of the distances between people of a group")
 
     @field_validator("fps")

@@ -21,7 +21,9 @@ def _bins(samples: list[np.ndarray], log: bool, n: int = 40) -> np.ndarray:
     """Shared bin edges over the central 99.5% of all samples."""
     x = np.concatenate([s[np.isfinite(s)] for s in samples])
     if log:
-        x = x[x > 0]
+        # Zeros and rounding dust (an unchanged box gives 1e-15) go to the first bin.
+        pos = x[x > 0]
+        x = pos[pos > 1e-3 * np.median(pos)] if len(pos) else pos
     if not len(x):
         return np.linspace(0, 1, n + 1)
     lo, hi = np.percentile(x, [0.25, 99.75])
@@ -82,7 +84,8 @@ def stats_figure(
         bins = _bins(list(samples.values()), st.log)
         for lab, x in samples.items():
             # Share of the samples per bin (not density), so that log-spaced bins read right;
-            # zeros (a still person, an unchanged box) are counted in the first bin.
+            # zeros (a still person, an unchanged box) are counted in the first bin, which
+            # then reads "at most this".
             x = np.clip(x, bins[0], bins[-1])
             w = np.full(len(x), 1.0 / max(len(x), 1))
             if lab == ref:
