@@ -16,11 +16,15 @@ from synreal.tracking.generate import make_sequence, scene_set_sequences
 from synreal.tracking.spec import SceneSetSpec, validate_scene_set
 from synreal.tracking.stats import RealismStats, sequence_stats
 
+# Exact annotation (no keyframes, jitter, rounding or visibility rule) and walkers who do
+# not stop, so that each test sees its own knob only.
 BASE: dict[str, Any] = {
     "name": "k",
     "scene": {"fps": 30, "frames": 150, "groups": [2, 3], "lone_walkers": [1, 2], "entry_rate": [0.5, 0.5],
-              "occluders": [0, 0], "activities": {"walk": 2, "wait": 1, "talk": 1}},
+              "occluders": [0, 0], "activities": {"walk": 2, "wait": 1, "talk": 1},
+              "activity_options": {"walk": {"stop": 0}}},
     "camera": {"moving": 0},
+    "render": {"label_noise": 0, "label_interval": 1, "label_grid": 0, "min_visibility": 0},
 }  # fmt: skip
 
 
@@ -93,8 +97,8 @@ def test_wider_spacing_means_fewer_overlaps() -> None:
 
 def test_faster_walkers_are_faster_in_the_image() -> None:
     walkers = {"activities": {"walk": 1}, "entry_mix": {"walk": 1}}
-    slow = stats(scene={**walkers, "activity_options": {"walk": {"speed": [0.8, 0.9]}}})
-    fast = stats(scene={**walkers, "activity_options": {"walk": {"speed": [1.7, 1.8]}}})
+    slow = stats(scene={**walkers, "activity_options": {"walk": {"speed": [0.8, 0.9], "stop": 0}}})
+    fast = stats(scene={**walkers, "activity_options": {"walk": {"speed": [1.7, 1.8], "stop": 0}}})
     assert np.median(fast.speed) > 1.4 * np.median(slow.speed)
 
 
@@ -147,7 +151,8 @@ def test_frame_rates_are_drawn_by_weight() -> None:
 def test_sport_players_accelerate_stop_and_turn_harder_than_walkers() -> None:
     pitch = {"cam_height": [8, 8], "pitch": [18, 18], "fov": [45, 45], "moving": 0}
     sport = stats(4, scene={"layout": "single-group", "fps": 25, "frames": 200, "activities": {"sport": 1}}, camera=pitch)
-    walk = stats(4, scene={"layout": "single-group", "fps": 25, "frames": 200, "activities": {"walk": 1}}, camera=pitch)
+    walk = stats(4, scene={"layout": "single-group", "fps": 25, "frames": 200, "activities": {"walk": 1},
+                           "activity_options": {"walk": {"stop": 0}}}, camera=pitch)  # fmt: skip
     assert np.percentile(sport.acceleration, 90) > 2 * np.percentile(walk.acceleration, 90)
     assert np.percentile(sport.turn, 90) > 2 * np.percentile(walk.turn, 90)
     # Players stop and hold: many steps are (nearly) still while others sprint.
@@ -192,3 +197,26 @@ def test_a_knob_outside_its_range_names_its_key(data: dict, key: str) -> None:
     with pytest.raises(UserInputError) as err:
         validate_scene_set(data)
     assert err.value.key == key
+
+
+def test_tracks_start_and_end_where_people_are_visible_enough() -> None:
+    spec = spec_with(render={"min_visibility": 0.5}, scene={"groups": [3, 4], "entry_rate": [1.5, 1.5]})
+    plain = spec_with(scene={"groups": [3, 4], "entry_rate": [1.5, 1.5]})
+    labelled = {0.5: 0, 0.0: 0}
+    for i in range(4):
+        s, p = make_sequence(spec, i), make_sequence(plain, i)
+        labelled[0.5] += int(s.labelled.sum())
+        labelled[0.0] += int(p.labelled.sum())
+        for person in np.nonzero(s.labelled.any(1))[0]:
+            frames = np.nonzero(s.labelled[person])[0]
+            assert s.visibility[person, frames[0]] >= 0.5 and s.visibility[person, frames[-1]] >= 0.5
+        # Between its first and last visible frames a person stays labelled through occlusion.
+        assert (s.visibility[s.labelled] < 0.5).any()
+    assert labelled[0.5] < labelled[0.0]
+
+
+def test_walkers_who_stop_lower_the_median_speed() -> None:
+    walkers = {"activities": {"walk": 1}, "entry_mix": {"walk": 1}}
+    going = stats(scene={**walkers, "activity_options": {"walk": {"stop": 0}}})
+    stopping = stats(scene={**walkers, "activity_options": {"walk": {"stop": 1, "stop_time": [5, 10]}}})
+    assert np.median(stopping.speed) < 0.8 * np.median(going.speed)

@@ -236,7 +236,9 @@ class WalkConfig(ActivityConfig):
     speed: tuple[float, float] = Field(WALK_SPEED, description="95% range of a person's walking speed, m/s (Weidmann 1993)")
     abreast: int = Field(3, ge=1, le=9, description="most people side by side")
     spacing: float = Field(0.7, gt=0.2, le=3.0, description="metres between neighbours")
-    turn: float = Field(8.0, ge=0, le=90, description="largest turning rate of the path, degrees/s")
+    turn: float = Field(3.0, ge=0, le=90, description="largest turning rate of the path, degrees/s")
+    stop: float = Field(0.9, ge=0, le=1, description="probability that a group stops once on its way (a shop window, a crossing)")
+    stop_time: tuple[float, float] = Field((5.0, 25.0), description="seconds a stop lasts")
 
 
 @ACTIVITIES.register("walk")
@@ -283,7 +285,15 @@ class Walk(Activity):
         speed = mean * (1.0 - 0.04 * np.minimum(sizes - 1, 4))
         turn = np.radians(rng.uniform(-c.turn, c.turn, U))
         spacing = c.spacing * ctx.spacing
-        rel = t[None] - pass_times[:, None]  # (U, T)
+        # A stop freezes the walk's clock for a while, somewhere around the pass time.
+        stops = rng.random(U) < c.stop
+        stop_at = pass_times + rng.uniform(-5.0, 5.0, U)
+        stop_len = np.where(stops, rng.uniform(c.stop_time[0], c.stop_time[1], U), 0.0)
+        held = np.clip(t[None] - stop_at[:, None], 0.0, stop_len[:, None])  # (U, T) time spent stopped so far
+        paused = (held > 0) & (held < stop_len[:, None])
+        held_at_pass = np.clip(pass_times - stop_at, 0.0, stop_len)
+        # Walking time since passing the anchor (the clock stands still during the stop).
+        rel = (t[None] - held) - (pass_times - held_at_pass)[:, None]  # (U, T)
         heading = headings[:, None] + turn[:, None] * rel
         cos_h, sin_h = np.cos(heading), np.sin(heading)
         # Each path passes its anchor at its pass time (also before or after the clip): an
@@ -304,13 +314,14 @@ class Walk(Activity):
         left = (col - (in_row - 1) / 2) * spacing + rng.normal(0, 0.08, n_all)
         ch, sh = cos_h[unit], sin_h[unit]
         stride_freq = speed[unit] / WALK_STRIDE
-        phase = rng.uniform(0, 1, (n_all, 1)) + (stride_freq * rng.uniform(0.95, 1.05, n_all))[:, None] * t[None]
-        side = left[:, None] + 0.012 * np.sin(2 * np.pi * phase)  # the hips sway with each step
+        walked = (t[None] - held)[unit]  # the gait clock stops with the walk
+        phase = rng.uniform(0, 1, (n_all, 1)) + (stride_freq * rng.uniform(0.95, 1.05, n_all))[:, None] * walked
+        side = left[:, None] + 0.012 * np.sin(2 * np.pi * phase) * ~paused[unit]  # the hips sway with each step
         pos = path[unit] + np.stack([fwd[:, None] * ch - side * sh, fwd[:, None] * sh + side * ch], -1)
         return GroupMotion(
             pos=pos,
             heading=heading[unit],
-            motion=np.full((n_all, T), WALK, np.int8),
+            motion=np.where(paused[unit], IDLE, WALK).astype(np.int8),
             phase=phase,
             move=np.zeros((n_all, T), np.int16),
         )

@@ -453,7 +453,7 @@ def simulate_scene(spec: SceneSetSpec, seed: int, name: str = "seq") -> Scene:
     scene = scene_from_tracks(
         everyone, path, height=height, build=build, group=group, appearance=appearance, groups=groups, name=name,
         seed=seed, render_seed=render_seed, min_in_frame=spec.render.min_in_frame,
-        min_box_height=spec.render.min_box_height, occluders=occluders,
+        min_box_height=spec.render.min_box_height, occluders=occluders, min_visibility=spec.render.min_visibility,
     )  # fmt: skip
     r = spec.render
     if r.label_noise > 0 or r.label_interval > 1 or r.label_grid > 0:
@@ -618,6 +618,7 @@ def scene_from_tracks(
     min_in_frame: float = 0.1,
     min_box_height: float = 8.0,
     occluders: Occluders | None = None,
+    min_visibility: float = 0.0,
 ) -> Scene:
     """A scene from explicit trajectories (for custom choreographies and tests).
 
@@ -636,6 +637,9 @@ def scene_from_tracks(
         min_in_frame: share of the box inside the image needed to label a person.
         min_box_height: box height in pixels needed to label a person.
         occluders: static occluders (they hide people and are drawn).
+        min_visibility: a person's track starts at the first frame where it is at least
+            this visible and ends at the last (in between, it is labelled through
+            occlusion, as MOTChallenge annotators do); 0 labels every frame in view.
 
     Returns:
         The scene with poses, boxes, labels, ids and a box-based visibility.
@@ -667,6 +671,15 @@ def scene_from_tracks(
     visibility = box_visibility(figures.box, figures.depth, cam.width, cam.height, targets=labelled,
                                 blockers=drawn_mask(figures.box, figures.depth, cam.width, cam.height, present),
                                 static=static)  # fmt: skip
+    if min_visibility > 0:
+        # Annotators start a track when the person shows up (at a border, from behind an
+        # occluder or another person) and end it when it is gone for good.
+        seen = labelled & (visibility >= min_visibility)
+        t = np.arange(T)
+        first = np.where(seen.any(1), seen.argmax(1), T)
+        last = np.where(seen.any(1), T - 1 - seen[:, ::-1].argmax(1), -1)
+        labelled &= (t[None] >= first[:, None]) & (t[None] <= last[:, None])
+        visibility = np.where(labelled, visibility, 0.0)
     # Ids in order of first appearance, as annotators number people.
     first = np.where(labelled.any(1), labelled.argmax(1), T + 1)
     order = np.lexsort((np.arange(P), first))

@@ -53,25 +53,26 @@ class _Model(BaseModel):
 class CameraSpec(_Model):
     """The camera: drawn per sequence from these ranges.
 
-    Defaults follow real pedestrian footage (MOT17's training sequences: static, hand-held
-    and vehicle-mounted cameras); ``moving`` is the share of sequences whose camera moves.
+    Defaults were tuned on real pedestrian footage (MOT17's training sequences: static,
+    hand-held and vehicle-mounted cameras); ``moving`` is the share of sequences whose
+    camera moves.
     """
 
     width: int = Field(640, ge=32, le=4096, description="image width, pixels")
     height: int = Field(360, ge=32, le=4096, description="image height, pixels")
-    cam_height: tuple[float, float] = Field((1.6, 9.0), description="metres above the ground")
-    pitch: tuple[float, float] = Field((3.0, 30.0), description="downward tilt, degrees")
-    fov: tuple[float, float] = Field((40.0, 75.0), description="horizontal field of view, degrees")
+    cam_height: tuple[float, float] = Field((2.5, 10.0), description="metres above the ground")
+    pitch: tuple[float, float] = Field((15.0, 38.0), description="downward tilt, degrees")
+    fov: tuple[float, float] = Field((55.0, 80.0), description="horizontal field of view, degrees")
     yaw: tuple[float, float] = Field((0.0, 360.0), description="compass direction, degrees")
     orbit: tuple[float, float] = Field((0.0, 0.0), description="orbit speed, degrees per second (0: static)")
     depth: tuple[float, float] = Field(
-        (3.0, 60.0), description="distance from the camera at which people are placed, metres (drawn log-uniformly)"
+        (5.0, 50.0), description="distance from the camera at which people are placed, metres (drawn log-uniformly)"
     )
     max_distance: float | None = Field(None, gt=2, le=500, description="older name of the far end of depth, metres")
-    moving: float = Field(0.5, ge=0, le=1, description="share of sequences whose camera moves (pan, shake, walk)")
-    pan: tuple[float, float] = Field((0.0, 4.0), description="moving camera: RMS pan rate, degrees per second")
-    shake: tuple[float, float] = Field((0.05, 0.5), description="moving camera: RMS hand-held jitter, degrees")
-    walk: tuple[float, float] = Field((0.0, 1.4), description="moving camera: operator's walking speed, m/s")
+    moving: float = Field(0.35, ge=0, le=1, description="share of sequences whose camera moves (pan, shake, walk)")
+    pan: tuple[float, float] = Field((0.0, 14.0), description="moving camera: RMS pan rate, degrees per second")
+    shake: tuple[float, float] = Field((0.02, 0.4), description="moving camera: RMS hand-held jitter, degrees")
+    walk: tuple[float, float] = Field((0.3, 1.0), description="moving camera: operator's walking speed, m/s")
     follow: float = Field(0.0, ge=0, le=1, description="pan to keep the first group centred (1: fully; broadcast sports)")
 
     @field_validator("depth")
@@ -117,7 +118,8 @@ class CameraSpec(_Model):
 
 
 class RenderSpec(_Model):
-    """How sequences are drawn (or not: ``images: false`` writes trajectories only)."""
+    """How sequences are drawn (or not: ``images: false`` writes trajectories only), and how
+    the ground truth is annotated (defaults: MOT17's style, see ``scene.annotate``)."""
 
     images: bool = Field(True, description="render images; false = trajectories only (much faster)")
     uniform_costume: float = Field(0.0, ge=0, le=1, description="probability that a group wears one costume")
@@ -129,14 +131,17 @@ class RenderSpec(_Model):
     jpeg_quality: int = Field(90, ge=30, le=100)
     min_in_frame: float = Field(0.1, ge=0, le=1, description="label a person when this share of the box is in the image")
     min_box_height: float = Field(8.0, ge=0, description="label a person when its box is at least this tall, pixels")
+    min_visibility: float = Field(
+        0.4, ge=0, le=1, description="a track starts and ends where the person is at least this visible (annotated through occlusion in between)"
+    )
     label_noise: float = Field(
-        0.0, ge=0, le=0.2, description="annotation jitter: std of each box edge in the ground truth, share of box height"
+        0.005, ge=0, le=0.2, description="annotation jitter: std of each box edge in the ground truth, share of box height"
     )
     label_interval: int = Field(
-        1, ge=1, le=100, description="annotated keyframe every this many frames, boxes interpolated linearly in between"
+        12, ge=1, le=100, description="annotated keyframe every this many frames, boxes interpolated linearly in between"
     )
     label_grid: int = Field(
-        0, ge=0, le=10_000, description="round ground-truth boxes to whole pixels of an image this many pixels high (0: no rounding)"
+        1080, ge=0, le=10_000, description="round ground-truth boxes to whole pixels of an image this many pixels high (0: no rounding)"
     )
 
 
@@ -159,8 +164,8 @@ MOT17_FRAME_RATES = {30.0: 5.0, 25.0: 1.0, 14.0: 1.0}
 class SceneSpec(_Model):
     """The crowd: groups, their activities, people entering and leaving, and the clip.
 
-    Defaults are tuned so that trajectories-only sequences match the motion statistics of
-    MOT17's training ground truth (``synreal mot stats``); M3Act's own clips are
+    Defaults were tuned on MOT17's training ground truth, so that trajectories-only
+    sequences have its motion statistics (``synreal mot stats``); M3Act's own clips are
     ``fps: 30, frames: 90`` without entries.
     """
 
@@ -174,25 +179,25 @@ class SceneSpec(_Model):
     groups: tuple[int, int] = Field((2, 4), description="multi-group: number of groups")
     lone_walkers: tuple[int, int] = Field((0, 3), description="multi-group: people walking alone")
     activities: dict[str, float] = Field(
-        default_factory=lambda: {"walk": 1.0, "wait": 1.0, "queue": 1.0, "talk": 1.0, "dance": 1.0, "run": 1.0},
-        description="activity mix: name -> weight",
+        default_factory=lambda: {"walk": 0.5, "wait": 5.0, "queue": 1.0, "talk": 2.0, "dance": 0.2, "run": 0.1},
+        description="activity mix: name -> weight (M3Act's six; weighted as in MOT17's crowds)",
     )
     activity_options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="knobs per activity")
     max_people: int = Field(40, ge=1, le=200, description="cap on the groups and lone walkers placed at the start")
     height: tuple[float, float] = Field((1.55, 1.95), description="body heights, metres")
     entry_rate: tuple[float, float] = Field(
-        (0.3, 2.5), description="multi-group: groups entering the view per second, drawn per sequence (0: nobody enters)"
+        (0.2, 2.5), description="multi-group: groups entering the view per second, drawn per sequence (0: nobody enters)"
     )
-    entry_group: tuple[int, int] = Field((1, 3), description="people per entering group")
+    entry_group: tuple[int, int] = Field((1, 2), description="people per entering group")
     entry_mix: dict[str, float] = Field(default_factory=lambda: {"walk": 1.0}, description="activities of entering groups")
-    occluders: tuple[int, int] = Field((0, 3), description="static occluders (pillars, kiosks, parked vans) per sequence")
+    occluders: tuple[int, int] = Field((1, 5), description="static occluders (pillars, kiosks, parked vans) per sequence")
     door_share: float = Field(
-        0.25, ge=0, le=1, description="share of entering (and leaving) groups that appear from (vanish behind) an occluder"
+        0.9, ge=0, le=1, description="share of entering (and leaving) groups that appear from (vanish behind) an occluder"
     )
     along_view: float = Field(
-        0.5, ge=0, le=1, description="share of entering groups and lone walkers that walk toward or away from the camera (a street)"
+        0.9, ge=0, le=1, description="share of entering groups and lone walkers that walk toward or away from the camera (a street)"
     )
-    spacing: float = Field(1.0, gt=0.2, le=5, description="scale of the distances between people of a group")
+    spacing: float = Field(0.6, gt=0.2, le=5, description="scale of the distances between people of a group")
 
     @field_validator("fps")
     @classmethod

@@ -495,8 +495,8 @@ def row_label(name: str, how: str) -> str:
 
 
 def meets_target(real: float, synthetic: float, *, rel: float = 0.25, share_abs: float = 0.01, share: bool = False) -> bool:
-    """True when a synthetic figure is within ``rel`` of the real one (or within
-    ``share_abs`` absolute for shares under 0.1).
+    """True when a synthetic figure is within ``rel`` of the real one, or (for shares
+    under 0.1) within ``share_abs`` absolute.
 
     Example:
         >>> meets_target(0.24, 0.28), meets_target(0.018, 0.027, share=True), meets_target(7.8, 5.0)
@@ -504,8 +504,8 @@ def meets_target(real: float, synthetic: float, *, rel: float = 0.25, share_abs:
     """
     if not (np.isfinite(real) and np.isfinite(synthetic)):
         return False
-    if share and real < 0.1:
-        return abs(synthetic - real) <= share_abs + 1e-12
+    if share and real < 0.1 and abs(synthetic - real) <= share_abs + 1e-12:
+        return True
     return abs(synthetic - real) <= rel * abs(real) + 1e-12
 
 
