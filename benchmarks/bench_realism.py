@@ -10,7 +10,7 @@ Honesty note: the defaults were tuned on these same MOT17 and SportsMOT training
 the default rows are in-sample. The held-out rows fit on every other real sequence (in
 name order) and measure the distance on the others.
 
-Usage: python benchmarks/bench_realism.py [--sequences 20] [--fit] [--budget 1200] [--per-trial 12]
+Usage: python benchmarks/bench_realism.py [--sequences 40] [--fit] [--budget 1200] [--per-trial 12]
 Needs ../shared/data/mot17-train and ../shared/data/sportsmot-train.
 """
 
@@ -47,7 +47,7 @@ def headline(real, synth) -> list[tuple[str, float, float, bool]]:  # type: igno
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sequences", type=int, default=20, help="generated sequences per scene set")
+    ap.add_argument("--sequences", type=int, default=40, help="generated sequences per scene set")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fit", action="store_true", help="also run fit-generator (minutes)")
     ap.add_argument("--budget", type=int, default=1200, help="fit-generator: sequences simulated per fit")
