@@ -36,9 +36,12 @@ class Figures:
     """Posed figures of all people over all frames, in pixels.
 
     Attributes:
-        jx, jy: (N, 15) float32 joint positions in pixels of the person-frames that were
-            posed (those that can reach the image).
-        index: (P, T) row of ``jx``/``jy`` for each person and frame, -1 where not posed.
+        body_x, body_y: (N, 15) float32 joint offsets of the posed person-frames (those
+            that can reach the image) in units of their pixel scale; ``jx``/``jy`` turn
+            them into pixels when a renderer asks (trajectories never need them).
+        origin: (N, 2) the feet in pixels; gain: (N, 2) the horizontal and vertical
+            pixels per body height.
+        index: (P, T) row of the posed arrays for each person and frame, -1 where not posed.
         scale: (P, T) pixels per metre across the image.
         scale_v: (P, T) pixels per metre up the image.
         height: (P,) body heights in metres.
@@ -48,8 +51,10 @@ class Figures:
         box: (P, T, 4) full-body boxes ``left, top, width, height``.
     """
 
-    jx: np.ndarray
-    jy: np.ndarray
+    body_x: np.ndarray
+    body_y: np.ndarray
+    origin: np.ndarray
+    gain: np.ndarray
     index: np.ndarray
     scale: np.ndarray
     scale_v: np.ndarray
@@ -60,6 +65,16 @@ class Figures:
     box: np.ndarray
 
     @property
+    def jx(self) -> np.ndarray:
+        """(N, 15) joint x in pixels."""
+        return self.origin[:, 0:1] + self.gain[:, 0:1] * self.body_x
+
+    @property
+    def jy(self) -> np.ndarray:
+        """(N, 15) joint y in pixels."""
+        return self.origin[:, 1:2] - self.gain[:, 1:2] * self.body_y
+
+    @property
     def posed(self) -> np.ndarray:
         """(N, 15, 2) joints of the posed person-frames."""
         return np.stack([self.jx, self.jy], -1).astype(np.float64)
@@ -68,7 +83,9 @@ class Figures:
         """(15, 2) joints of person ``p`` in frame ``t`` (all at the feet when not posed)."""
         k = int(self.index[p, t])
         if k >= 0:
-            return np.stack([self.jx[k], self.jy[k]], -1).astype(np.float64)
+            x = self.origin[k, 0] + self.gain[k, 0] * self.body_x[k]
+            y = self.origin[k, 1] - self.gain[k, 1] * self.body_y[k]
+            return np.stack([x, y], -1).astype(np.float64)
         x, y, w, h = self.box[p, t]
         return np.tile([x + w / 2, y + h], (N_JOINTS, 1))
 
@@ -354,31 +371,42 @@ def pose_figures(
     index = np.full((P, T), -1, np.int32)
     index[pi, ti] = np.arange(len(pi))
     left_near = np.zeros((P, T), bool)
-    jx = np.zeros((len(pi), N_JOINTS), np.float32)
-    jy = np.zeros((len(pi), N_JOINTS), np.float32)
-    if len(pi):
+    n = len(pi)
+    body_x = np.zeros((n, N_JOINTS), np.float32)
+    body_y = np.zeros((n, N_JOINTS), np.float32)
+    origin = np.zeros((n, 2), np.float32)
+    gain = np.zeros((n, 2), np.float32)
+    if n:
         hd = heading[pi, ti]
         ch, sh = np.cos(hd), np.sin(hd)
         rx, ry, ax_, ay = right[ti, 0], right[ti, 1], axis[ti, 0], axis[ti, 1]
         # Image-right component of the body's forward and left axes; which side faces the camera.
-        sx = ch * rx + sh * ry
-        lx = -sh * rx + ch * ry
+        sx = (ch * rx + sh * ry).astype(np.float32)[:, None]
+        lx = (-sh * rx + ch * ry).astype(np.float32)[:, None]
         left_near[pi, ti] = -sh * ax_ + ch * ay < 0
         Hm = height[pi]
-        # float32 from here on: the (N, 15) arrays are the bulk of the work.
+        # float32 from here on, and in units of body height: the (N, 15) arrays are the
+        # bulk of the work, and the box needs only their extremes.
         J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
-        sH = (scale[pi, ti] * Hm).astype(np.float32)[:, None]
-        svH = (scale_v[pi, ti] * Hm).astype(np.float32)[:, None]
+        sH = (scale[pi, ti] * Hm).astype(np.float32)
+        svH = (scale_v[pi, ti] * Hm).astype(np.float32)
         lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
-        jx = u[pi, ti, 0].astype(np.float32)[:, None] + sH * (J[..., 0] * sx.astype(np.float32)[:, None] + lat * lx.astype(np.float32)[:, None])
-        jy = v[pi, ti, 0].astype(np.float32)[:, None] - svH * J[..., 2]
-        half = _JOINT_HALF.astype(np.float32)[None, :] * sH
-        half_v = half.copy()
-        half_v[:, HEAD] = (HEAD_R * 1.15) * svH[:, 0]
-        x0 = (jx - half).min(-1)
-        x1 = (jx + half).max(-1)
-        y0 = (jy - half_v).min(-1)
-        y1 = (jy + half_v).max(-1)
+        body_x = J[..., 0] * sx + lat * lx
+        body_y = J[..., 2]
+        u0, v0 = u[pi, ti, 0].astype(np.float32), v[pi, ti, 0].astype(np.float32)
+        origin = np.stack([u0, v0], -1)
+        gain = np.stack([sH, svH], -1)
+        half = _JOINT_HALF.astype(np.float32)
+        # Vertical half-extent in pixels: the limbs' own widths scale across the image, the
+        # head's up the image.
+        up = body_y * svH[:, None] + half[None] * sH[:, None]
+        up[:, HEAD] = body_y[:, HEAD] * svH + (HEAD_R * 1.15) * svH
+        down = body_y * svH[:, None] - half[None] * sH[:, None]
+        down[:, HEAD] = body_y[:, HEAD] * svH - (HEAD_R * 1.15) * svH
+        x0 = u0 + sH * (body_x - half).min(-1)
+        x1 = u0 + sH * (body_x + half).max(-1)
+        y0 = v0 - up.max(-1)
+        y1 = v0 - down.min(-1)
         box[pi, ti] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
-    return Figures(jx=jx, jy=jy, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
+    return Figures(body_x=body_x, body_y=body_y, origin=origin, gain=gain, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
                    depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip
