@@ -41,15 +41,16 @@ def _frame_with_boxes(spec_name: str, index: int, t: int, *, label_vis: bool = F
 
 
 def scene_sets() -> Path:
-    """One frame of each example scene set, 2 x 2."""
+    """One frame of each example scene set (and a second multi-group one), 3 x 2."""
     tiles = []
-    for name, idx in (("single-group", 1), ("multi-group", 0), ("dance-only", 2), ("walk-run", 0)):
+    for name, idx in (("single-group", 1), ("multi-group", 0), ("multi-group", 3), ("dance-only", 2),
+                      ("walk-run", 0), ("sport", 1)):  # fmt: skip
         img = _frame_with_boxes(name, idx, 45)
         ImageDraw.Draw(img).text((8, 6), name, fill=(255, 255, 255), font=_font(18), stroke_width=2, stroke_fill=(0, 0, 0))
-        tiles.append(img.resize((480, 270), Image.BILINEAR))
-    sheet = Image.new("RGB", (2 * 480 + 6, 2 * 270 + 6), (20, 20, 22))
+        tiles.append(img.resize((400, 225), Image.BILINEAR))
+    sheet = Image.new("RGB", (3 * 400 + 12, 2 * 225 + 6), (20, 20, 22))
     for k, tile in enumerate(tiles):
-        sheet.paste(tile, ((k % 2) * 486, (k // 2) * 276))
+        sheet.paste(tile, ((k % 3) * 406, (k // 3) * 231))
     path = OUT / "scene_sets.jpg"
     sheet.save(path, quality=82)
     return path

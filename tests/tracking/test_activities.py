@@ -52,16 +52,31 @@ def test_group_sizes_follow_m3act(name: str, lo: int, hi: int) -> None:
 
 
 def test_unknown_activity_names_the_registered_ones() -> None:
-    with pytest.raises(UserInputError, match="registered: dance, queue, run, talk, wait, walk"):
+    with pytest.raises(UserInputError, match="registered: dance, queue, run, sport, talk, wait, walk"):
         make_activity("danse")
 
 
 def test_walkers_move_at_walking_speed() -> None:
-    act = make_activity("walk", {"people": 1, "speed": [1.2, 1.2], "turn": 0})
+    act = make_activity("walk", {"people": 1, "speed": [1.2, 1.2], "turn": 0, "stop": 0})
     m = act.simulate(1, ctx(), np.random.default_rng(3))
     dist = np.linalg.norm(m.pos[0, -1] - m.pos[0, 0])
     assert dist / (89 / 30) == pytest.approx(1.2, abs=0.05)
     assert (m.motion == WALK).all()
+
+
+def test_a_walker_who_stops_stands_still_for_the_stop_and_still_passes_its_anchor() -> None:
+    act = make_activity("walk", {"people": 1, "speed": [1.2, 1.2], "turn": 0, "stop": 1, "stop_time": [1, 1]})
+    c = ctx()
+    c = type(c)(c.n_frames, c.fps, c.anchor, c.heading, c.toward_camera, 1.0, 1.5)
+    m = act.simulate(1, c, np.random.default_rng(3))
+    still = m.motion[0] == IDLE
+    # One second at 30 FPS, if the stop falls inside the clip (it is drawn within 5 s of the pass).
+    assert still.sum() in (0, 30) or 0 < still.sum() < 30 and (still[0] or still[-1])
+    step = np.linalg.norm(np.diff(m.pos[0], axis=0), axis=1)
+    assert np.all(step[still[1:] & still[:-1]] < 1e-9)
+    assert np.linalg.norm(m.pos[0, round(1.5 * 30)] - c.anchor) < 0.2
+    # Overall it covers the clip minus the stop at walking pace.
+    assert step.sum() == pytest.approx(1.2 * ((89 - max(int(still.sum()) - 1, 0)) / 30), abs=0.1)
 
 
 def test_runners_keep_apart_and_outpace_walkers() -> None:

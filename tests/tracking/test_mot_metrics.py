@@ -169,7 +169,8 @@ def test_tud_sample_equals_trackeval(tmp_path: Path) -> None:
 
 def _messy_sequence(seed: int) -> tuple[MotTable, MotTable, int]:
     """Generated gt with distractors, zero-marked rows and other classes, and a noisy tracker."""
-    spec = tiny_spec(scene={"frames": 40, "groups": [3, 4], "lone_walkers": [2, 3]}, camera={"width": 640, "height": 360})
+    spec = tiny_spec(scene={"frames": 40, "groups": [3, 4], "lone_walkers": [2, 3]},
+                     camera={"width": 640, "height": 360, "depth": [3, 20]})  # fmt: skip
     scene = make_sequence(spec, seed)
     gt = scene.ground_truth()
     rng = np.random.default_rng(seed)

@@ -173,6 +173,85 @@ def embedded(out: Path = typer.Option(..., "--out", "-o", help="folder to write 
 
 
 @app.command()
+def stats(
+    paths: list[Path] = typer.Argument(..., help="MOTChallenge folders (a sequence or a folder of them) or scene-set YAMLs; the first is the reference"),
+    sequences: Optional[int] = typer.Option(None, "--sequences", "-n", min=1, help="sequences to generate from each YAML (default: its own)"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="seed of the generated sets (default: each spec's)"),
+    figure: Optional[Path] = typer.Option(None, "--figure", "-f", help="write the overlaid distributions here (.png, .pdf, .svg)"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="write the table here"),
+    markdown: bool = typer.Option(False, "--markdown", help="print the table as Markdown"),
+) -> None:
+    """Motion statistics of real or generated sequences side by side, with distances to the first."""
+    from synreal.tracking.stats import format_value, load_sequences, markdown_table, sequence_stats, stats_table
+
+    sets: dict[str, object] = {}
+    for p in paths:
+        label, seqs = load_sequences(p, n=sequences, seed=seed)
+        base, k = label, 2
+        while label in sets:
+            label, k = f"{base} ({k})", k + 1
+        sets[label] = sequence_stats(seqs)
+    labels = list(sets)
+    frame = stats_table(sets)  # type: ignore[arg-type]
+    con = _out()
+    if markdown:
+        con.print(markdown_table(frame), markup=False)
+    else:
+        table = Table(title=f"motion statistics; distances to {labels[0]} (KS for distributions, relative for rates)",
+                      box=box.SIMPLE_HEAD)  # fmt: skip
+        table.add_column("statistic")
+        for lab in labels:
+            table.add_column(lab, justify="right")
+        for _, r in frame.iterrows():
+            cells = [format_value(r["statistic"], r["summary"], r[lab]) for lab in labels]
+            last = r["summary"] != "distance" and r.name == frame.index[frame["summary"] != "distance"][-1]
+            table.add_row(r["label"], *cells, style="bold" if r["headline"] or r["statistic"] == "overall" else None,
+                          end_section=bool(last))  # fmt: skip
+        con.print(table)
+        con.print("bold rows: the headline statistics; " + ", ".join(f"{lab}: {s.n_sequences} sequences, {s.n_frames} frames" for lab, s in sets.items()))  # type: ignore[attr-defined]
+    if csv is not None:
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(csv, index=False)
+        con.print(f"wrote {csv}")
+    if figure is not None:
+        from synreal.tracking.stats_figure import stats_figure
+
+        stats_figure(sets, out=figure)  # type: ignore[arg-type]
+        con.print(f"wrote {figure}")
+
+
+@app.command(name="fit-generator")
+def fit_generator(
+    real_dir: Path = typer.Argument(..., help="real ground truth: a MOTChallenge folder (a sequence or a folder of them)"),
+    out: Path = typer.Option(..., "--out", "-o", help="scene-set YAML to write"),
+    base: Optional[Path] = typer.Option(None, "--base", help="starting scene set (default: the built-in defaults)"),
+    budget: int = typer.Option(1200, "--budget", min=2, help="most sequences to simulate in all"),
+    per_trial: int = typer.Option(20, "--per-trial", min=1, help="sequences simulated per trial"),
+    seed: int = typer.Option(0, "--seed", help="seeds the search and the simulated sequences"),
+    knob: Optional[list[str]] = typer.Option(None, "--knob", help="search only these knobs (repeatable; default: all that apply)"),
+    holdout: Optional[Path] = typer.Option(None, "--holdout", help="real sequences kept out of the search, to measure how the fit generalises"),
+    name: Optional[str] = typer.Option(None, "--name", help="name of the fitted scene set (default: <base name>-fit)"),
+) -> None:
+    """Search the generator's knobs so that its trajectories move like the real ones; write the best scene set."""
+    from synreal.tracking.fit import fit_generator as fit, write_fit
+    from synreal.tracking.spec import SceneSetSpec, load_scene_set
+    from synreal.tracking.stats import load_sequences
+
+    start = load_scene_set(base) if base is not None else SceneSetSpec(name="fitted")
+    start = start.model_copy(update={"name": name or (start.name if base is None else f"{start.name}-fit")})
+    _, real = load_sequences(real_dir)
+    held = load_sequences(holdout)[1] if holdout is not None else None
+    res = fit(real, start, budget=budget, per_trial=per_trial, seed=seed, knobs=knob, holdout=held, progress=True)
+    path = write_fit(res, out)
+    con = _out()
+    con.print(f"overall distance to {real_dir}: [bold]{res.distance.overall:.4f}[/] (starting spec {res.base_distance.overall:.4f}); "
+              f"{len(res.trials)} trials, {res.simulated} sequences simulated")  # fmt: skip
+    if res.holdout_distance is not None and res.base_holdout_distance is not None:
+        con.print(f"held-out {holdout}: {res.holdout_distance.overall:.4f} (starting spec {res.base_holdout_distance.overall:.4f})")
+    con.print(f"wrote {path}")
+
+
+@app.command()
 def activities() -> None:
     """List the registered group activities and their knobs."""
     from synreal.tracking.activities import ACTIVITIES

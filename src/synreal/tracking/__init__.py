@@ -3,10 +3,14 @@
 The function API, by module:
 
 - ``spec``: ``SceneSetSpec`` and ``load_scene_set`` (YAML) describe a set of sequences;
-- ``activities``: the ``ACTIVITIES`` registry (walk, wait, queue, talk, dance, run);
+- ``activities``: the ``ACTIVITIES`` registry (walk, wait, queue, talk, dance, run, sport);
 - ``scene``: ``simulate_scene`` draws camera, groups, trajectories, poses and boxes;
 - ``render``: ``render_scene`` draws frames and measures visibility on pixels;
-- ``generate``: ``generate_scene_set`` writes a set in the MOTChallenge layout;
+- ``generate``: ``generate_scene_set`` writes a set in the MOTChallenge layout,
+  ``scene_set_sequences`` returns trajectories in memory;
+- ``stats``: ``sequence_stats``, ``realism_distance``, ``stats_table`` (motion statistics of
+  real or generated sequences); ``stats_figure``: ``stats_figure`` draws them;
+- ``fit``: ``fit_generator`` searches the generator's knobs to match real annotations;
 - ``motchallenge``: ``read_sequence``, ``read_mot_file``, ``write_sequence``, ``MotTable``;
 - ``detections``: ``simulate_detections`` for ``det/det.txt``;
 - ``metrics``: ``evaluate``, ``evaluate_sequences``, ``evaluate_folders`` (TrackEval's numbers);
@@ -37,6 +41,18 @@ _EXPORTS = {
     "generate_scene_set": "generate",
     "make_sequence": "generate",
     "write_scene": "generate",
+    "scene_set_sequences": "generate",
+    "RealismStats": "stats",
+    "Distances": "stats",
+    "STATISTICS": "stats",
+    "sequence_stats": "stats",
+    "realism_distance": "stats",
+    "stats_table": "stats",
+    "load_sequences": "stats",
+    "stats_figure": "stats_figure",
+    "fit_generator": "fit",
+    "FitResult": "fit",
+    "KNOBS": "fit",
     "MotTable": "motchallenge",
     "MotSequence": "motchallenge",
     "SeqInfo": "motchallenge",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synreal.tracking.activities import DANCE, IDLE, RUN, TALK, WALK
+from synreal.tracking.activities import DANCE, IDLE, READY, RUN, TALK, WALK
 from synreal.tracking.camera import CameraPath
 
 # Joint indices.
@@ -36,7 +36,12 @@ class Figures:
     """Posed figures of all people over all frames, in pixels.
 
     Attributes:
-        joints: (P, T, 15, 2) joint positions.
+        body_x, body_y: (N, 15) float32 joint offsets of the posed person-frames (those
+            that can reach the image) in units of their pixel scale; ``jx``/``jy`` turn
+            them into pixels when a renderer asks (trajectories never need them).
+        origin: (N, 2) the feet in pixels; gain: (N, 2) the horizontal and vertical
+            pixels per body height.
+        index: (P, T) row of the posed arrays for each person and frame, -1 where not posed.
         scale: (P, T) pixels per metre across the image.
         scale_v: (P, T) pixels per metre up the image.
         height: (P,) body heights in metres.
@@ -46,7 +51,11 @@ class Figures:
         box: (P, T, 4) full-body boxes ``left, top, width, height``.
     """
 
-    joints: np.ndarray
+    body_x: np.ndarray
+    body_y: np.ndarray
+    origin: np.ndarray
+    gain: np.ndarray
+    index: np.ndarray
     scale: np.ndarray
     scale_v: np.ndarray
     height: np.ndarray
@@ -54,6 +63,42 @@ class Figures:
     depth: np.ndarray
     left_near: np.ndarray
     box: np.ndarray
+
+    @property
+    def jx(self) -> np.ndarray:
+        """(N, 15) joint x in pixels."""
+        return self.origin[:, 0:1] + self.gain[:, 0:1] * self.body_x
+
+    @property
+    def jy(self) -> np.ndarray:
+        """(N, 15) joint y in pixels."""
+        return self.origin[:, 1:2] - self.gain[:, 1:2] * self.body_y
+
+    @property
+    def posed(self) -> np.ndarray:
+        """(N, 15, 2) joints of the posed person-frames."""
+        return np.stack([self.jx, self.jy], -1).astype(np.float64)
+
+    def joints_of(self, p: int, t: int) -> np.ndarray:
+        """(15, 2) joints of person ``p`` in frame ``t`` (all at the feet when not posed)."""
+        k = int(self.index[p, t])
+        if k >= 0:
+            x = self.origin[k, 0] + self.gain[k, 0] * self.body_x[k]
+            y = self.origin[k, 1] - self.gain[k, 1] * self.body_y[k]
+            return np.stack([x, y], -1).astype(np.float64)
+        x, y, w, h = self.box[p, t]
+        return np.tile([x + w / 2, y + h], (N_JOINTS, 1))
+
+    @property
+    def joints(self) -> np.ndarray:
+        """(P, T, 15, 2) joints of everyone (a dense copy; people not posed stand at their feet)."""
+        b = self.box
+        out = np.repeat(np.stack([b[..., 0] + b[..., 2] / 2, b[..., 1] + b[..., 3]], -1)[:, :, None], N_JOINTS, axis=2)
+        pi, ti = np.nonzero(self.index >= 0)
+        k = self.index[pi, ti]
+        out[pi, ti, :, 0] = self.jx[k]
+        out[pi, ti, :, 1] = self.jy[k]
+        return out
 
 
 def _pose_params(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> dict[str, np.ndarray]:
@@ -78,6 +123,10 @@ def _pose_params(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> dic
     put(hips & (motion == IDLE), abR=0.7, fabR=-0.9, uaR=-0.1, elR=0.3)
     folded = (motion == IDLE) & (move == 2)
     put(folded, uaL=0.15, uaR=0.15, elL=1.9, elR=1.9, fabL=-0.5, fabR=-0.5)
+    # The athlete's ready stance: feet apart, knees bent, leaning in, arms out.
+    ready = (motion == IDLE) & (move == READY)
+    put(ready, thL=0.35, thR=0.35, knL=0.75, knR=0.75, gaL=0.14, gaR=0.14, lean=0.3, uaL=0.5, uaR=0.5,
+        elL=0.9, elR=0.9, abL=0.3, abR=0.3, fabL=0.2, fabR=0.2, shift=0.02 * s)  # fmt: skip
     s2 = np.sin(2 * ph)
     talk_r = (motion == TALK) & ((move == 1) | (move == 2))
     put(talk_r, uaR=0.5 + 0.25 * s2, elR=1.0 + 0.3 * np.sin(2 * ph + 1.0))
@@ -171,6 +220,105 @@ _JOINT_HALF = np.array([HEAD_R, ARM_W / 2, LEG_W / 2, ARM_W / 2, ARM_W / 2, ARM_
                         ARM_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2, LEG_W / 2])  # fmt: skip
 
 
+#: Phase steps per motion cycle at which poses are tabulated (poses are looked up, not
+#: recomputed, for every person and frame).
+PHASE_STEPS = 64
+
+
+def _joint_shift() -> np.ndarray:
+    """(15,) shift of each joint along the body's left axis per unit of build above 1.
+
+    A wider build moves the shoulders (and the arm hanging from each) and the hips (and
+    the leg below each) sideways; every joint is linear in the build, so tabulated poses
+    of build 1 plus ``(build - 1) * shift`` are exact.
+    """
+    d = np.zeros(N_JOINTS)
+    for side, joints, w in ((1.0, (SH_L, EL_L, HA_L), SHOULDER_W), (-1.0, (SH_R, EL_R, HA_R), SHOULDER_W),
+                            (1.0, (HIP_L, KN_L, FT_L), HIP_W), (-1.0, (HIP_R, KN_R, FT_R), HIP_W)):  # fmt: skip
+        d[list(joints)] = side * w
+    return d
+
+
+_SHIFT = _joint_shift()
+
+
+_TABLE: dict[str, np.ndarray] = {}
+_TABLE_MOVES = 8  # moves and gestures 0..7 are tabulated; higher indices are posed directly
+
+
+def _pose_table() -> np.ndarray:
+    """Joints of build 1 for every motion kind, move and phase step: (5, 8, PHASE_STEPS, 15, 3)."""
+    if "joints" not in _TABLE:
+        m, mv, st = np.meshgrid(np.arange(5), np.arange(_TABLE_MOVES), np.arange(PHASE_STEPS), indexing="ij")
+        J = body_joints(m.reshape(1, -1), (st / PHASE_STEPS).reshape(1, -1), mv.reshape(1, -1), np.ones(1))[0]
+        _TABLE["joints"] = J.reshape(5, _TABLE_MOVES, PHASE_STEPS, N_JOINTS, 3)
+    return _TABLE["joints"]
+
+
+def _phase_step(phase: np.ndarray) -> np.ndarray:
+    """The tabulated phase step (0..PHASE_STEPS-1) nearest to each phase."""
+    return np.rint((phase - np.floor(phase)) * PHASE_STEPS).astype(np.int64) % PHASE_STEPS
+
+
+def tabulated_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray, build: np.ndarray) -> np.ndarray:
+    """``body_joints`` for flat arrays (N,), with the phase rounded to 1/PHASE_STEPS of a cycle.
+
+    Poses are looked up in a table computed once per process (motion kinds 0-4, moves
+    0-7); anything outside it is posed directly.
+
+    Example:
+        >>> m, ph, mv = np.array([1, 1], np.int8), np.array([0.25, 1.25]), np.zeros(2, np.int16)
+        >>> j = tabulated_joints(m, ph, mv, np.ones(2))
+        >>> bool(np.allclose(j[0], j[1]))  # one cycle apart, one pose
+        True
+    """
+    J = _unit_joints(motion, phase, move).astype(np.float64)
+    J[..., 1] += (build - 1.0)[:, None] * _SHIFT[None]
+    return J
+
+
+def _unit_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> np.ndarray:
+    """Joints of build 1, (N, 15, 3) float32, from the table where it has them."""
+    step = _phase_step(phase)
+    inside = (motion >= 0) & (motion < 5) & (move >= 0) & (move < _TABLE_MOVES)
+    if inside.all():
+        if "joints32" not in _TABLE:
+            _TABLE["joints32"] = _pose_table().astype(np.float32)
+        return _TABLE["joints32"][motion, move, step]
+    return body_joints(motion[None], (step / PHASE_STEPS)[None], move[None], np.ones(1))[0].astype(np.float32)
+
+
+def _rough_reach(u: np.ndarray, v: np.ndarray, depth: np.ndarray, height: np.ndarray, focal: float, width: int, im_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From projected feet and heads (P, T, 2): scale, vertical scale and whether a rough box
+    that holds every pose (arms up, kicks, wide stances) touches the image."""
+    scale = focal / np.maximum((depth[..., 0] + depth[..., 1]) / 2, 0.1)  # depth is affine: the middle's is the mean
+    scale_v = np.maximum(v[..., 0] - v[..., 1], 0.0) / height[:, None]
+    hp = height[:, None] * np.maximum(scale, scale_v)
+    near = (depth[..., 0] > 0.3) & (depth[..., 1] + depth[..., 0] > 0.6)
+    cand = (
+        near & (u[..., 0] + 0.8 * hp > 0) & (u[..., 0] - 0.8 * hp < width)
+        & (v[..., 0] + 0.15 * hp > 0) & (v[..., 1] - 0.45 * hp < im_h)
+    )  # fmt: skip
+    return scale, scale_v, cand
+
+
+def reachable(camera: CameraPath, pos: np.ndarray, height: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """(P,) True for people who come near enough the image, in some frame, to be drawn.
+
+    Example:
+        >>> from synreal.tracking.camera import Camera
+        >>> path = CameraPath(Camera(), 1)
+        >>> reachable(path, np.array([[[0.0, 10.0]], [[0.0, -10.0]]]), np.array([1.8, 1.8])).tolist()
+        [True, False]
+    """
+    u, v, depth = camera.project_people(pos, height)
+    cam = camera.start
+    cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)[2]
+    if present is not None:
+        cand &= present
+    return cand.any(1)
+
+
 def pose_figures(
     pos: np.ndarray,
     heading: np.ndarray,
@@ -180,8 +328,13 @@ def pose_figures(
     height: np.ndarray,
     build: np.ndarray,
     camera: CameraPath,
+    present: np.ndarray | None = None,
 ) -> Figures:
     """Pose everyone in every frame and place the figures in the image.
+
+    Only person-frames that can reach the image are posed; the others (far outside the
+    view, behind the camera, or not present) keep a rough box from the projected feet and
+    head that lies outside the image too.
 
     Args:
         pos: (P, T, 2) ground positions in metres.
@@ -190,6 +343,7 @@ def pose_figures(
         height: (P,) body heights in metres.
         build: (P,) width factors (1 = average).
         camera: the camera of each frame.
+        present: (P, T) False where a person is not in the scene (None: always present).
 
     Returns:
         The posed figures with their full-body boxes.
@@ -204,35 +358,55 @@ def pose_figures(
         True
     """
     P, T = motion.shape
-    ground = np.concatenate([pos, np.zeros((P, T, 1))], -1)
-    top = ground.copy()
-    top[..., 2] = height[:, None]
-    mid = ground.copy()
-    mid[..., 2] = height[:, None] / 2
-    pts = np.stack([ground, top, mid], axis=2)  # (P, T, 3, 3)
-    u, v, depth = camera.project(pts)
+    u, v, depth = camera.project_people(pos, height)
     cam = camera.start
-    scale = cam.focal / np.maximum(depth[..., 2], 0.1)
-    scale_v = np.maximum(v[..., 0] - v[..., 1], 0.0) / height[:, None]
+    scale, scale_v, cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)
     right, _down, axis = camera.axes()  # (T, 3)
-    fwd = np.stack([np.cos(heading), np.sin(heading)], -1)
-    left = np.stack([-np.sin(heading), np.cos(heading)], -1)
-    sx = (fwd * right[None, :, :2]).sum(-1)
-    lx = (left * right[None, :, :2]).sum(-1)
-    left_near = (left * axis[None, :, :2]).sum(-1) < 0
+    hp = height[:, None] * np.maximum(scale, scale_v)
+    if present is not None:
+        cand &= present
+    pi, ti = np.nonzero(cand)
 
-    body = body_joints(motion, phase, move, build) * height[:, None, None, None]
-    jx = u[..., 0, None] + scale[..., None] * (body[..., 0] * sx[..., None] + body[..., 1] * lx[..., None])
-    jy = v[..., 0, None] - scale_v[..., None] * body[..., 2]
-    joints = np.stack([jx, jy], -1)
-
-    half = _JOINT_HALF[None, None, :] * height[:, None, None] * scale[..., None]
-    half_v = half.copy()
-    half_v[..., HEAD] = HEAD_R * 1.15 * height[:, None] * scale_v
-    x0 = (jx - half).min(-1)
-    x1 = (jx + half).max(-1)
-    y0 = (jy - half_v).min(-1)
-    y1 = (jy + half_v).max(-1)
-    box = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
-    return Figures(joints=joints, scale=scale, scale_v=scale_v, height=height, build=build,
+    box = np.stack([u[..., 0] - 0.2 * hp, v[..., 1], 0.4 * hp, v[..., 0] - v[..., 1]], -1)
+    index = np.full((P, T), -1, np.int32)
+    index[pi, ti] = np.arange(len(pi))
+    left_near = np.zeros((P, T), bool)
+    n = len(pi)
+    body_x = np.zeros((n, N_JOINTS), np.float32)
+    body_y = np.zeros((n, N_JOINTS), np.float32)
+    origin = np.zeros((n, 2), np.float32)
+    gain = np.zeros((n, 2), np.float32)
+    if n:
+        hd = heading[pi, ti]
+        ch, sh = np.cos(hd), np.sin(hd)
+        rx, ry, ax_, ay = right[ti, 0], right[ti, 1], axis[ti, 0], axis[ti, 1]
+        # Image-right component of the body's forward and left axes; which side faces the camera.
+        sx = (ch * rx + sh * ry).astype(np.float32)[:, None]
+        lx = (-sh * rx + ch * ry).astype(np.float32)[:, None]
+        left_near[pi, ti] = -sh * ax_ + ch * ay < 0
+        Hm = height[pi]
+        # float32 from here on, and in units of body height: the (N, 15) arrays are the
+        # bulk of the work, and the box needs only their extremes.
+        J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
+        sH = (scale[pi, ti] * Hm).astype(np.float32)
+        svH = (scale_v[pi, ti] * Hm).astype(np.float32)
+        lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
+        body_x = J[..., 0] * sx + lat * lx
+        body_y = J[..., 2]
+        u0, v0 = u[pi, ti, 0].astype(np.float32), v[pi, ti, 0].astype(np.float32)
+        origin = np.stack([u0, v0], -1)
+        gain = np.stack([sH, svH], -1)
+        half = _JOINT_HALF.astype(np.float32)
+        # Vertical half-extent in pixels: the limbs' own widths scale across the image, the
+        # head's up the image.
+        up = body_y * svH[:, None] + half[None] * sH[:, None]
+        up[:, HEAD] = body_y[:, HEAD] * svH + (HEAD_R * 1.15) * svH
+        down = body_y * svH[:, None] - half[None] * sH[:, None]
+        down[:, HEAD] = body_y[:, HEAD] * svH - (HEAD_R * 1.15) * svH
+        x0 = u0 + sH * (body_x - half).min(-1)
+        x1 = u0 + sH * (body_x + half).max(-1)
+        y0 = v0 - up.max(-1)
+        y1 = v0 - down.min(-1)
+        box[pi, ti] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
+    return Figures(body_x=body_x, body_y=body_y, origin=origin, gain=gain, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
                    depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip

@@ -22,7 +22,7 @@ import numpy as np
 from synreal import __version__
 from synreal.errors import UserInputError
 from synreal.tracking.detections import simulate_detections
-from synreal.tracking.motchallenge import image_name, write_sequence
+from synreal.tracking.motchallenge import MotSequence, image_name, write_sequence
 from synreal.tracking.scene import Scene, derive_seed, simulate_scene
 from synreal.tracking.spec import SceneSetSpec
 
@@ -70,6 +70,37 @@ def make_sequence(spec: SceneSetSpec, index: int) -> Scene:
         'demo-0003'
     """
     return simulate_scene(spec, derive_seed(spec.seed, index), sequence_name(spec, index))
+
+
+def scene_set_sequences(spec: SceneSetSpec, n: int | None = None, *, seed: int | None = None, start: int = 0) -> list[MotSequence]:
+    """Trajectories of ``n`` sequences of a scene set, in memory (no images, no files).
+
+    Sequence ``i`` is the one ``generate_scene_set`` would write as ``<name>-000i`` for the
+    same spec and seed: deterministic per (spec, index, seed).
+
+    Args:
+        spec: the scene set.
+        n: number of sequences (default: ``spec.sequences``).
+        seed: the set's seed (default: ``spec.seed``).
+        start: index of the first sequence (to take disjoint slices of one set).
+
+    Returns:
+        Sequences with ground truth (box-based visibility included) and seqinfo (name,
+        length, frame rate, image size); ``det`` is None and ``path`` is None.
+
+    Example:
+        >>> spec = SceneSetSpec(name="demo", scene={"frames": 60})
+        >>> seqs = scene_set_sequences(spec, 2, seed=7)
+        >>> [s.name for s in seqs], seqs[0].info.seq_length, bool((seqs[0].gt.vis >= 0).all())
+        (['demo-0000', 'demo-0001'], 60, True)
+    """
+    s = spec if seed is None or seed == spec.seed else spec.model_copy(update={"seed": seed})
+    count = spec.sequences if n is None else n
+    out = []
+    for i in range(start, start + count):
+        scene = make_sequence(s, i)
+        out.append(MotSequence(info=scene.info(), gt=scene.ground_truth()))
+    return out
 
 
 def write_scene(scene: Scene, spec: SceneSetSpec, seq_dir: Path, *, images: bool | None = None) -> Path:

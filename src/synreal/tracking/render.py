@@ -230,6 +230,11 @@ class SceneRenderer:
         self._bg_static: np.ndarray | None = None
         self._bg_cache: dict[int, Image.Image] = {}
         self._orbit: OrbitBackground | None = None
+        occ = scene.occluders
+        if occ is not None and len(occ):
+            self._occ_corners, self._occ_depth = occ.corners(scene.camera)
+        else:
+            self._occ_corners, self._occ_depth = np.zeros((0, scene.n_frames, 4, 2)), np.zeros((0, scene.n_frames))
 
     def _light(self, t: int) -> float:
         """Brightness factor of frame t (quantised so backgrounds can be reused)."""
@@ -259,7 +264,7 @@ class SceneRenderer:
         two-segment limb, ``T`` the torso, ``E`` an ellipse, ``C`` a chord (hair).
         """
         fig = self.scene.figures
-        J = fig.joints[p, t]
+        J = fig.joints_of(p, t)
         s = float(fig.scale[p, t])
         Hm = float(fig.height[p])
         b = float(fig.build[p])
@@ -327,16 +332,25 @@ class SceneRenderer:
         x0, y0 = box[:, 0], box[:, 1]
         x1, y1 = x0 + box[:, 2], y0 + box[:, 3]
         drawn = (depth > 0.3) & (x1 > 0) & (y1 > 0) & (x0 < W) & (y0 < H) & (box[:, 3] >= 2)
+        if sc.present is not None:
+            drawn &= sc.present[:, t]
         idx = np.nonzero(drawn)[0]
         idx = idx[np.argsort(-depth[idx], kind="stable")]
         visible = np.zeros(sc.n_people)
+        # Static occluders in view, far to near, as (depth, corners, colour).
+        oc, od = self._occ_corners[:, t], self._occ_depth[:, t]
+        ok = (od > 0.3) & (oc[..., 0].max(1) > 0) & (oc[..., 0].min(1) < W) & (oc[..., 1].max(1) > 0) & (oc[..., 1].min(1) < H)
+        occ = [(float(od[k]), oc[k], k) for k in np.nonzero(ok)[0]]
+        occ.sort(key=lambda o: -o[0])
         if not len(idx):
+            self._draw_occluders(img, None, occ, light)
             return img, visible
         # Soft shadows first, so that nobody's shadow falls on someone drawn earlier.
         shade = ImageDraw.Draw(img, "RGBA")
         for p in idx:
-            fx = (sc.figures.joints[p, t, FT_L, 0] + sc.figures.joints[p, t, FT_R, 0]) / 2
-            fy = max(sc.figures.joints[p, t, FT_L, 1], sc.figures.joints[p, t, FT_R, 1])
+            J = sc.figures.joints_of(p, t)
+            fx = (J[FT_L, 0] + J[FT_R, 0]) / 2
+            fy = max(J[FT_L, 1], J[FT_R, 1])
             rx = 0.22 * sc.figures.height[p] * sc.figures.scale[p, t]
             shade.ellipse([fx - rx, fy - rx * 0.28, fx + rx, fy + rx * 0.28], fill=(0, 0, 0, 70))
         colors = sc.appearance.colors * (light * self.tint)
@@ -345,6 +359,10 @@ class SceneRenderer:
         overlap = (bx0[:, None] < bx1[None]) & (bx0[None] < bx1[:, None]) & (by0[:, None] < by1[None]) & (by0[None] < by1[:, None])
         np.fill_diagonal(overlap, False)
         overlapping = overlap.any(1)
+        for _, c, _ in occ:
+            # Someone an occluder may hide is measured on the id buffer too.
+            lo, hi = c.min(0), c.max(0)
+            overlapping |= (bx0 < hi[0]) & (lo[0] < bx1) & (by0 < hi[1]) & (lo[1] < by1)
         truncated = (bx0 < 0) | (by0 < 0) | (bx1 > W) | (by1 > H)
         core = ImageDraw.Draw(img).draw
         ids = Image.new("L", (W, H), 0) if overlapping.any() else None
@@ -357,7 +375,11 @@ class SceneRenderer:
         inside = np.ones(len(idx))
         rank = np.zeros(len(idx), int)
         r = 0
+        pending = list(occ)
         for k, p in enumerate(idx):
+            # Occluders farther than this person are drawn before it.
+            while pending and pending[0][0] > depth[p]:
+                self._draw_occluders(img, id_core, [pending.pop(0)], light)
             ops = self._primitives(p, t, bool(away[k]))
             self._issue(core, ops, [core.draw_ink(tuple(c)) for c in rgb[k]])
             if overlapping[k]:
@@ -376,6 +398,7 @@ class SceneRenderer:
                     inside[k] = scratch.crop((cx0, cy0, max(cx0, cx1), max(cy0, cy1))).histogram()[255]
                 else:
                     inside[k] = full[k]
+        self._draw_occluders(img, id_core, pending, light)
         vis = inside / full
         if ids is not None:
             hist = np.array(ids.histogram())
@@ -383,6 +406,22 @@ class SceneRenderer:
             vis[sel] = hist[rank[sel]] / full[sel]
         visible[idx] = np.clip(vis, 0, 1)
         return img, visible
+
+    def _draw_occluders(self, img: Image.Image, id_core: Any, items: list, light: float) -> None:
+        """Draw static occluders (a face and a darker top band), and blank them in the id buffer."""
+        if not items:
+            return
+        occ = self.scene.occluders
+        draw = ImageDraw.Draw(img)
+        for _, c, k in items:
+            poly = [tuple(p) for p in c.tolist()]
+            col = np.clip(occ.color[k] * light * self.tint, 0, 255)  # type: ignore[union-attr]
+            draw.polygon(poly, fill=tuple(int(v) for v in col))
+            top = [poly[3], poly[2], (poly[2][0] * 0.85 + poly[1][0] * 0.15, poly[2][1] * 0.85 + poly[1][1] * 0.15),
+                   (poly[3][0] * 0.85 + poly[0][0] * 0.15, poly[3][1] * 0.85 + poly[0][1] * 0.15)]  # fmt: skip
+            draw.polygon(top, fill=tuple(int(v * 0.75) for v in col))
+            if id_core is not None:
+                id_core.draw_polygon([v for p in poly for v in p], 0, 1)
 
     def silhouette(self, p: int, t: int) -> np.ndarray:
         """Pixels person ``p`` covers in frame ``t`` when drawn alone, (H, W) bool.

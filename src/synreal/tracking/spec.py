@@ -52,16 +52,49 @@ class _Model(BaseModel):
 
 
 class CameraSpec(_Model):
-    """The camera: drawn per sequence from these ranges."""
+    """The camera: drawn per sequence from these ranges.
+
+    Defaults were tuned on real pedestrian footage (MOT17's training sequences: static,
+    hand-held and vehicle-mounted cameras); ``moving`` is the share of sequences whose
+    camera moves.
+    """
 
     width: int = Field(640, ge=32, le=4096, description="image width, pixels")
     height: int = Field(360, ge=32, le=4096, description="image height, pixels")
-    cam_height: tuple[float, float] = Field((2.5, 6.0), description="metres above the ground")
-    pitch: tuple[float, float] = Field((12.0, 30.0), description="downward tilt, degrees")
-    fov: tuple[float, float] = Field((50.0, 75.0), description="horizontal field of view, degrees")
+    cam_height: tuple[float, float] = Field((2.5, 10.0), description="metres above the ground")
+    pitch: tuple[float, float] = Field((15.0, 38.0), description="downward tilt, degrees")
+    fov: tuple[float, float] = Field((55.0, 80.0), description="horizontal field of view, degrees")
     yaw: tuple[float, float] = Field((0.0, 360.0), description="compass direction, degrees")
     orbit: tuple[float, float] = Field((0.0, 0.0), description="orbit speed, degrees per second (0: static)")
-    max_distance: float = Field(20.0, gt=2, le=200, description="people stand no further than this, metres")
+    depth: tuple[float, float] = Field(
+        (5.0, 50.0), description="distance from the camera at which people are placed, metres (drawn log-uniformly)"
+    )
+    max_distance: float | None = Field(None, gt=2, le=500, description="older name of the far end of depth, metres")
+    moving: float = Field(0.35, ge=0, le=1, description="share of sequences whose camera moves (pan, shake, walk)")
+    pan: tuple[float, float] = Field((0.0, 14.0), description="moving camera: RMS pan rate, degrees per second")
+    shake: tuple[float, float] = Field((0.02, 0.4), description="moving camera: RMS hand-held jitter, degrees")
+    walk: tuple[float, float] = Field((0.3, 1.0), description="moving camera: operator's walking speed, m/s")
+    follow: float = Field(0.0, ge=0, le=1, description="pan to keep the first group centred (1: fully; broadcast sports)")
+
+    @field_validator("depth")
+    @classmethod
+    def _depth(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if v[0] < 0.5 or v[1] > 500:
+            raise ValueError(f"depth must lie in [0.5, 500] metres, found {list(v)}")
+        return v
+
+    @field_validator("pan", "shake", "walk")
+    @classmethod
+    def _nonneg(cls, v: tuple[float, float], info: Any) -> tuple[float, float]:
+        top = {"pan": 90.0, "shake": 10.0, "walk": 30.0}[info.field_name]
+        if v[0] < 0 or v[1] > top:
+            raise ValueError(f"expected values in [0, {top:g}], found {list(v)}")
+        return v
+
+    @property
+    def far(self) -> float:
+        """Far end of the depth range (``max_distance`` when given)."""
+        return min(self.depth[1], self.max_distance) if self.max_distance is not None else self.depth[1]
 
     @field_validator("pitch")
     @classmethod
@@ -86,7 +119,8 @@ class CameraSpec(_Model):
 
 
 class RenderSpec(_Model):
-    """How sequences are drawn (or not: ``images: false`` writes trajectories only)."""
+    """How sequences are drawn (or not: ``images: false`` writes trajectories only), and how
+    the ground truth is annotated (defaults: MOT17's style, see ``scene.annotate``)."""
 
     images: bool = Field(True, description="render images; false = trajectories only (much faster)")
     uniform_costume: float = Field(0.0, ge=0, le=1, description="probability that a group wears one costume")
@@ -98,32 +132,108 @@ class RenderSpec(_Model):
     jpeg_quality: int = Field(90, ge=30, le=100)
     min_in_frame: float = Field(0.1, ge=0, le=1, description="label a person when this share of the box is in the image")
     min_box_height: float = Field(8.0, ge=0, description="label a person when its box is at least this tall, pixels")
+    min_visibility: float = Field(
+        0.4, ge=0, le=1, description="a track starts and ends where the person is at least this visible (annotated through occlusion in between)"
+    )
+    label_noise: float = Field(
+        0.005, ge=0, le=0.2, description="annotation jitter: std of each box edge in the ground truth, share of box height"
+    )
+    label_interval: int = Field(
+        12, ge=1, le=100, description="annotated keyframe every this many frames, boxes interpolated linearly in between"
+    )
+    label_grid: int = Field(
+        1080, ge=0, le=10_000, description="round ground-truth boxes to whole pixels of an image this many pixels high (0: no rounding)"
+    )
+
+
+#: MOT17's training sequences: five filmed at 30 FPS, one at 25, one at 14.
+MOT17_FRAME_RATES = {30.0: 5.0, 25.0: 1.0, 14.0: 1.0}
 
 
 class SceneSpec(_Model):
-    """The crowd: groups, their activities and the clip length."""
+    """The crowd: groups, their activities, people entering and leaving, and the clip.
 
-    fps: float = Field(30.0, gt=0, le=240, description="frames per second (M3Act: 30)")
-    frames: int = Field(90, ge=1, le=100_000, description="frames per sequence (M3Act: 90)")
+    Defaults were tuned on MOT17's training ground truth, so that trajectories-only
+    sequences have its motion statistics (``synreal mot stats``); M3Act's own clips are
+    ``fps: 30, frames: 90`` without entries.
+    """
+
+    sim_fps: float = Field(30.0, gt=0, le=240, description="simulation rate; frame rates are decimated from it (M3Act: 30)")
+    fps: float | dict[float, float] = Field(
+        default_factory=lambda: dict(MOT17_FRAME_RATES),
+        description="frame rate of the clip, or {rate: weight} drawn per sequence (decimated from sim_fps)",
+    )
+    frames: int | tuple[int, int] = Field(300, description="frames per sequence, or [low, high] drawn per sequence")
     layout: Literal["single-group", "multi-group"] = Field("multi-group", description="one group, or several")
     groups: tuple[int, int] = Field((2, 4), description="multi-group: number of groups")
     lone_walkers: tuple[int, int] = Field((0, 3), description="multi-group: people walking alone")
     activities: dict[str, float] = Field(
-        default_factory=lambda: {"walk": 1.0, "wait": 1.0, "queue": 1.0, "talk": 1.0, "dance": 1.0, "run": 1.0},
-        description="activity mix: name -> weight",
+        default_factory=lambda: {"walk": 0.5, "wait": 5.0, "queue": 1.0, "talk": 2.0, "dance": 0.2, "run": 0.1},
+        description="activity mix: name -> weight (M3Act's six; weighted as in MOT17's crowds)",
     )
     activity_options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="knobs per activity")
-    max_people: int = Field(40, ge=1, le=200, description="cap on people per sequence")
+    max_people: int = Field(40, ge=1, le=200, description="cap on the groups and lone walkers placed at the start")
     height: tuple[float, float] = Field((1.55, 1.95), description="body heights, metres")
+    entry_rate: tuple[float, float] = Field(
+        (0.2, 2.5), description="multi-group: groups entering the view per second, drawn per sequence (0: nobody enters)"
+    )
+    entry_group: tuple[int, int] = Field((1, 2), description="people per entering group")
+    entry_mix: dict[str, float] = Field(default_factory=lambda: {"walk": 1.0}, description="activities of entering groups")
+    occluders: tuple[int, int] = Field((1, 5), description="static occluders (pillars, kiosks, parked vans) per sequence")
+    door_share: float = Field(
+        0.9, ge=0, le=1, description="share of entering (and leaving) groups that appear from (vanish behind) an occluder"
+    )
+    along_view: float = Field(
+        0.9, ge=0, le=1, description="share of entering groups and lone walkers that walk toward or away from the camera (a street)"
+    )
+    spacing: float = Field(0.6, gt=0.2, le=5, description="scale of the distances between people of a group")
 
-    @field_validator("groups", "lone_walkers")
+    @field_validator("fps")
+    @classmethod
+    def _rates(cls, v: float | dict[float, float], info: Any) -> float | dict[float, float]:
+        rates = v if isinstance(v, dict) else {v: 1.0}
+        if not rates or any(w < 0 for w in rates.values()) or sum(rates.values()) <= 0:
+            raise ValueError(f"expected {{rate: weight}} with weights >= 0 and a positive sum, found {v}")
+        bad = [r for r in rates if not 1 <= r <= 240]
+        if bad:
+            raise ValueError(f"frame rates must lie in [1, 240], found {bad[0]:g}")
+        sim = info.data.get("sim_fps")
+        if sim is not None and max(rates) > sim:
+            raise ValueError(
+                f"frame rate {max(rates):g} exceeds sim_fps {sim:g}: frames are decimated from the simulation (raise sim_fps)"
+            )
+        return v
+
+    @field_validator("frames")
+    @classmethod
+    def _frames(cls, v: int | tuple[int, int]) -> int | tuple[int, int]:
+        lo, hi = (v, v) if isinstance(v, int) else v
+        if lo < 1 or hi > 100_000 or lo > hi:
+            raise ValueError(f"expected frames (or [low, high] with low <= high) in [1, 100000], found {list(v) if isinstance(v, tuple) else v}")
+        return v
+
+    @field_validator("groups", "lone_walkers", "occluders")
     @classmethod
     def _counts(cls, v: tuple[int, int]) -> tuple[int, int]:
         if v[0] < 0:
             raise ValueError(f"expected counts >= 0, found {list(v)}")
         return v
 
-    @field_validator("activities")
+    @field_validator("entry_group")
+    @classmethod
+    def _entry_group(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] < 1 or v[1] > 20:
+            raise ValueError(f"expected group sizes in [1, 20], found {list(v)}")
+        return v
+
+    @field_validator("entry_rate")
+    @classmethod
+    def _entry_rate(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if v[0] < 0 or v[1] > 50:
+            raise ValueError(f"expected rates in [0, 50] groups per second, found {list(v)}")
+        return v
+
+    @field_validator("activities", "entry_mix")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
         if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
@@ -136,14 +246,24 @@ class SceneSpec(_Model):
             raise ValueError("a multi-group scene needs groups >= 1")
         return self
 
+    @property
+    def frame_rates(self) -> dict[float, float]:
+        """Frame rates and their weights (one rate with weight 1 for a fixed ``fps``)."""
+        return dict(self.fps) if isinstance(self.fps, dict) else {float(self.fps): 1.0}
+
+    @property
+    def frame_range(self) -> tuple[int, int]:
+        """``frames`` as a [low, high] range."""
+        return (self.frames, self.frames) if isinstance(self.frames, int) else self.frames
+
 
 class SceneSetSpec(_Model):
     """A set of generated sequences.
 
     Example:
         >>> s = SceneSetSpec.model_validate({"name": "dance", "scene": {"activities": {"dance": 1}}})
-        >>> s.scene.fps, s.scene.frames, s.sequences
-        (30.0, 90, 10)
+        >>> s.scene.frame_rates, s.scene.frames, s.sequences
+        ({30.0: 5.0, 25.0: 1.0, 14.0: 1.0}, 300, 10)
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="prefix of the sequence names")
@@ -205,11 +325,19 @@ def validate_scene_set(data: dict[str, Any], *, file: str | Path | None = None, 
         more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise UserInputError(msg + more, file=file, key=loc_to_path(loc) or None, line=line_for(lines, loc)) from None
     f = str(file) if file is not None else None
-    for group in ("activities", "activity_options"):
+    for group in ("activities", "activity_options", "entry_mix"):
         for name in getattr(spec.scene, group):
             loc = ("scene", group, name)
             if name not in ACTIVITIES:
                 ACTIVITIES.get(name, file=f, key=loc_to_path(loc))
+    for name in spec.scene.entry_mix:
+        if not ACTIVITIES.get(name).moving:
+            moving = [n for n in ACTIVITIES if ACTIVITIES.get(n).moving]
+            loc = ("scene", "entry_mix", name)
+            raise UserInputError(
+                f"{name!r} stays in place; people enter with a moving activity: {', '.join(moving)}",
+                file=file, key=loc_to_path(loc), line=line_for(lines, loc),
+            )
     for name, opts in spec.scene.activity_options.items():
         cls = ACTIVITIES.get(name)
         try:
