@@ -37,6 +37,7 @@ class StudyMeta(BaseModel):
         higher_is_better: its direction.
         baseline: the condition every synthetic gain is set beside besides ``real``
             (``real+aug`` for classification, ``kalman`` for tracking).
+        item: what one training sample is, in words (``images``, ``sequences``).
         seeds: the seeds run (all of them, with adaptive seeds).
         real_fractions: the study's real fractions.
         n_train_real: items in 100% of the real training split (None when unknown).
@@ -67,6 +68,7 @@ class StudyMeta(BaseModel):
     metric: str = "accuracy"
     higher_is_better: bool = True
     baseline: str = "real+aug"
+    item: str = "images"
     seeds: list[int] = Field(default_factory=list)
     real_fractions: list[float] = Field(default_factory=list)
     n_train_real: int | None = None
@@ -83,7 +85,7 @@ class StudyMeta(BaseModel):
     sources: dict[str, Any] = Field(default_factory=dict)
     input_shape: str | None = None
     conversions: dict[str, str] = Field(default_factory=dict)
-    realism: dict[str, dict[str, float]] = Field(default_factory=dict)
+    realism: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     timings: dict[str, float] | None = None
     reused: int | None = None
     failed: list[str] = Field(default_factory=list)

@@ -22,8 +22,13 @@ from synreal.analysis.cells import scaling_grid_configs
 from synreal.analysis.equivalency import EquivalencyAnalysis, equivalency_analysis
 from synreal.analysis.meta import StudyMeta
 from synreal.analysis.ranking import AVERAGE, Ranking, rank_configurations
+from synreal.analysis.retrieval import (
+    RetrievalVerdict,
+    probe_gaps,
+    retrieval_cells,
+    retrieval_verdicts,
+)
 from synreal.analysis.scaling import ScalingAnalysis, StudySettings, scaling_analysis
-from synreal.analysis.retrieval import RetrievalVerdict, probe_gaps, retrieval_cells, retrieval_verdicts
 from synreal.analysis.stats import select_metric
 from synreal.analysis.substitution import (
     CONFIG,
@@ -32,6 +37,7 @@ from synreal.analysis.substitution import (
     substitution_curves,
     substitution_tests,
 )
+from synreal.analysis.tracking import TrackingAnalysis, analyse_tracking
 from synreal.analysis.verdicts import Looks, t_bounds
 
 Cell = tuple[str, str, int, float]  # (condition, source, n_synthetic, real_fraction)
@@ -50,6 +56,9 @@ class AnalysisSettings:
         looks: the adaptive seed schedule (None: one look at whatever seeds each cell has).
         decide: verdict families that adaptive seeding works to decide.
         reference_fraction: real fraction of the substitutability reference ``R``.
+        baseline: the condition every synthetic gain is set beside besides ``real``
+            (``real+aug``: plain augmentation; ``kalman``: the tracker that learns nothing).
+        item: what one synthetic sample is, in words (``images``, ``sequences``).
     """
 
     metric: str = "accuracy"
@@ -59,6 +68,8 @@ class AnalysisSettings:
     looks: Looks | None = None
     decide: tuple[str, ...] = ("substitutability", "ranking")
     reference_fraction: float = 1.0
+    baseline: str = "real+aug"
+    item: str = "images"
 
 
 @dataclass
@@ -74,7 +85,7 @@ class StudyAnalysis:
             substitutability, the ranking and the augmentation baseline: the Scaling section
             analyses them).
         ranking: the flexibility ranking, or None when no synthetic configuration ran.
-        gains: gains over ``real`` and ``real+aug`` (``augmentation_gains``).
+        gains: gains over ``real`` and the task's baseline (``augmentation_gains``).
         missing_baselines: synthetic cells whose baseline was not run.
         retrieval: one verdict per (retrieved, generated) pair.
         retrieval_cells: means per retrieval cell, for the figure.
@@ -83,6 +94,7 @@ class StudyAnalysis:
         has_reference: whether real-only runs at the reference fraction exist.
         scaling: the scaling-law fits per source (``synreal.analysis.scaling.scaling_analysis``).
         equivalency: effective data per source (``synreal.analysis.equivalency``).
+        tracking: a tracking study's secondary metrics, realism and the seed paper's claims.
     """
 
     settings: AnalysisSettings
@@ -100,6 +112,7 @@ class StudyAnalysis:
     has_reference: bool = False
     scaling: ScalingAnalysis | None = None
     equivalency: EquivalencyAnalysis | None = None
+    tracking: TrackingAnalysis | None = None
 
     def verdicts(self) -> pd.DataFrame:
         """Every verdict in one tidy table (saved as ``verdicts.csv`` beside the report).
@@ -149,6 +162,8 @@ def settings_from_meta(meta: StudyMeta, level: float | None = None) -> AnalysisS
         level=level if level is not None else meta.level,
         looks=looks,
         decide=tuple(lk.decide) if lk is not None else ("substitutability", "ranking"),
+        baseline=meta.baseline,
+        item=meta.item,
     )
 
 
@@ -190,7 +205,7 @@ def _real_curve_warnings(results: pd.DataFrame, s: AnalysisSettings) -> list[str
 
 
 def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = None, *, laws: bool = True,
-                  n_boot: int = 1000) -> StudyAnalysis:
+                  n_boot: int = 1000, realism: dict[str, dict[str, float | None]] | None = None) -> StudyAnalysis:
     """Compute every statistic and verdict of a study from its tidy table, once.
 
     Args:
@@ -200,6 +215,8 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
         laws: also fit the scaling laws and effective data (bootstrap fits: skipped by the
             engine's adaptive rounds, which only need the verdicts).
         n_boot: bootstrap resamples of those fits.
+        realism: a tracking study's scene-set realism distances (``StudyMeta.realism``); given,
+            the tracking additions are computed too.
 
     Returns:
         A ``StudyAnalysis``.
@@ -242,8 +259,8 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
         ranking = rank_configurations(core, metric=s.metric, higher_is_better=s.higher_is_better, level=s.level,
                                       looks=s.looks)
     gains = augmentation_gains(core, metric=s.metric, higher_is_better=s.higher_is_better, level=s.level,
-                               looks=s.looks)
-    missing = missing_baselines(core, metric=s.metric)
+                               looks=s.looks, baseline=s.baseline)
+    missing = missing_baselines(core, metric=s.metric, baseline=s.baseline)
     retrieval = retrieval_verdicts(results, metric=s.metric, higher_is_better=s.higher_is_better,
                                    tolerance=s.tolerance, level=s.level, looks=s.looks)
     scaling = equivalency = None
@@ -252,7 +269,7 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
                                      n_boot=n_boot)
         scaling = scaling_analysis(results, law_settings)
         equivalency = equivalency_analysis(results, law_settings)
-    return StudyAnalysis(
+    out = StudyAnalysis(
         scaling=scaling, equivalency=equivalency, settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
         gains=gains, missing_baselines=missing, retrieval=retrieval,
         retrieval_cells=retrieval_cells(results, metric=s.metric, level=s.level),
@@ -260,6 +277,9 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
                          looks=s.looks),
         warnings=warnings, has_reference=has_ref,
     )
+    if realism is not None:
+        out.tracking = analyse_tracking(results, out, realism)
+    return out
 
 
 def cells_needing_seeds(analysis: StudyAnalysis, families: Iterable[str] | None = None) -> set[Cell]:

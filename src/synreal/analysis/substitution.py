@@ -20,7 +20,8 @@ from synreal.analysis.stats import paired_differences, select_metric, t_interval
 from synreal.analysis.verdicts import Decision, Looks, sequential_verdict
 from synreal.errors import UserInputError
 
-CURVE_CONDITIONS = ("real", "real+aug", "pretrain", "mix", "synthetic-only")
+CURVE_CONDITIONS = ("real", "real+aug", "kalman", "pretrain", "mix", "synthetic-only")
+REAL_ONLY = ("real", "real+aug", "kalman")  # conditions named by the condition alone
 SUBSTITUTE_CONDITIONS = ("pretrain", "mix")
 CELL = ["condition", "source", "n_synthetic", "real_fraction"]
 CONFIG = ["condition", "source", "n_synthetic"]
@@ -41,7 +42,7 @@ def config_label(condition: str, source: str, n_synthetic: int) -> str:
         >>> config_label("pretrain", "fonts-all", 20000)
         'pretrain fonts-all (20,000)'
     """
-    if condition in ("real", "real+aug"):
+    if condition in REAL_ONLY:
         return condition
     return f"{condition} {source} ({int(n_synthetic):,})"
 
@@ -54,7 +55,7 @@ def _seed_matrix(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def substitution_curves(results: pd.DataFrame, *, metric: str = "accuracy", level: float = 0.95) -> pd.DataFrame:
     """The metric against the real fraction, per condition, with a t interval over seeds.
 
-    Conditions other than real, real+aug, pretrain, mix and synthetic-only are left out
+    Conditions other than real, the baselines (real+aug, kalman), pretrain, mix and synthetic-only are left out
     (other sections treat them).
 
     Args:

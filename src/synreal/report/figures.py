@@ -25,7 +25,8 @@ from synreal.errors import UserInputError
 # companions, so that no two series of a figure share a colour below 12 configurations
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442",
            "#7F3C8D", "#11A579", "#3969AC", "#E73F74", "#80BA5A"]
-BASELINE_STYLE = {"real": {"color": "#000000", "linestyle": "-"}, "real+aug": {"color": "#8c8c8c", "linestyle": "-"}}
+BASELINE_STYLE = {"real": {"color": "#000000", "linestyle": "-"}, "real+aug": {"color": "#8c8c8c", "linestyle": "-"},
+                  "kalman": {"color": "#8c8c8c", "linestyle": "-"}}
 LINESTYLE = {"pretrain": "-", "mix": "--", "synthetic-only": ":"}
 DPI = 110
 
@@ -162,7 +163,7 @@ def plot_substitution_curves(
                 if tolerance:
                     handles.append(ax.axhspan(reference[0] - tolerance, reference[0], color="#D55E00", alpha=0.10,
                                               linewidth=0, label=f"tolerance ({abs(tolerance):g})"))
-            for cond in ("real", "real+aug"):
+            for cond in BASELINE_STYLE:
                 g = curves[curves["condition"] == cond].sort_values("real_fraction")
                 if g.empty:
                     continue
@@ -248,7 +249,8 @@ def plot_ranking(
         return _save(fig, path, tight=True)
 
 
-def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "accuracy", level: float = 0.95) -> Path:
+def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "accuracy", level: float = 0.95,
+                            baseline: str = "real+aug") -> Path:
     """Synthetic gains over ``real`` (left) and over ``real+aug`` (right) against real fraction.
 
     The left panel also shows what augmentation alone gains over ``real`` (grey), so a
@@ -260,6 +262,7 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
         path: PNG file to write.
         metric: name in the y-axis label.
         level: one-sided level of each bound, for the title.
+        baseline: the baseline condition (``real+aug``, ``kalman``).
 
     Returns:
         ``path``.
@@ -272,22 +275,22 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
         >>> plot_augmentation_gains(g, p).exists()
         True
     """
-    synth = gains[gains["condition"] != "real+aug"]
-    aug = gains[(gains["condition"] == "real+aug") & (gains["baseline"] == "real")]
+    synth = gains[gains["condition"] != baseline]
+    aug = gains[(gains["condition"] == baseline) & (gains["baseline"] == "real")]
     col = colours(synth["config"].unique().tolist())
     fractions = sorted(gains["real_fraction"].unique())
     with _style():
         fig = Figure(figsize=(9.5, 4.4))
         axes = fig.subplots(1, 2, sharey=True)
-        for ax, baseline in zip(axes, ("real", "real+aug")):
+        for ax, against in zip(axes, ("real", baseline)):
             ax.axhline(0, color="#000000", linewidth=0.8)
-            rows = [(lab, g) for lab, g in synth[synth["baseline"] == baseline].groupby("config")]
-            if baseline == "real" and not aug.empty:
-                rows.append(("real+aug (augmentation alone)", aug))
+            rows = [(lab, g) for lab, g in synth[synth["baseline"] == against].groupby("config")]
+            if against == "real" and not aug.empty:
+                rows.append((f"{baseline} (the baseline alone)", aug))
             for i, (lab, g) in enumerate(rows):
                 g = g.sort_values("real_fraction")
-                is_aug = lab.startswith("real+aug")
-                c = BASELINE_STYLE["real+aug"]["color"] if is_aug else col[lab]
+                is_aug = lab.startswith(baseline)
+                c = BASELINE_STYLE[baseline]["color"] if is_aug else col[lab]
                 # small horizontal offsets keep overlapping error bars apart on the log axis
                 x = g["real_fraction"].to_numpy() * (1 + 0.03 * (i - (len(rows) - 1) / 2))
                 m = g["gain"].to_numpy(float)
@@ -297,11 +300,11 @@ def plot_augmentation_gains(gains: pd.DataFrame, path: Path, *, metric: str = "a
                             linestyle="--" if is_aug else LINESTYLE.get(cond, "-"), label=lab)
             _pct_axis(ax, fractions)
             ax.set_xlabel("real training data used")
-            ax.set_title(f"gain over {baseline}")
+            ax.set_title(f"gain over {against}")
             if rows:
                 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7.5)
         axes[0].set_ylabel(f"{metric} gain (positive = better)")
-        fig.suptitle(f"synthetic gains beside the augmentation baseline (mean, one-sided {level:.0%} bounds)",
+        fig.suptitle(f"synthetic gains beside the {baseline} baseline (mean, one-sided {level:.0%} bounds)",
                      fontsize=10)
         fig.tight_layout()
         return _save(fig, path, tight=True)

@@ -47,7 +47,7 @@ def substitution_sentence(row: pd.Series, tests: pd.DataFrame, a: StudyAnalysis)
         interval, and the seeds behind it; or why no claim is made.
     """
     s = a.settings
-    subject = doing(row["condition"], row["source"], row["n_synthetic"])
+    subject = doing(row["condition"], row["source"], row["n_synthetic"], a.settings.item)
     within = _tol_words(s.tolerance, s.metric)
     ref = "real-only training on all the real data"
     status = row["status"]

@@ -50,7 +50,8 @@ class ReportContext:
         # every statistic is computed once per report, here; sections only format it
         if self.analysis is None:
             self.analysis = analyse_study(self.results, settings_from_meta(self.meta, self.level),
-                                          n_boot=self.meta.n_boot)
+                                          n_boot=self.meta.n_boot,
+                                          realism=self.meta.realism if self.meta.task == "tracking" else None)
 
     def metric_table(self, metric: str | None = None) -> pd.DataFrame:
         """Rows of one metric (the primary one by default)."""

@@ -45,18 +45,20 @@ def names(labels: list[str], limit: int = 4) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def doing(condition: str, source: str, n: int) -> str:
+def doing(condition: str, source: str, n: int, item: str = "images") -> str:
     """The subject of a sentence about one synthetic configuration.
 
     Example:
         >>> doing("pretrain", "fonts", 10000)
         'Pre-training on 10,000 fonts images'
+        >>> doing("pretrain", "multi-group", 200, "sequences")
+        'Pre-training on 200 multi-group sequences'
     """
     if condition == "pretrain":
-        return f"Pre-training on {int(n):,} {source} images"
+        return f"Pre-training on {int(n):,} {source} {item}"
     if condition == "mix":
-        return f"Training on {int(n):,} {source} images mixed with the real data"
-    return f"Training on {int(n):,} {source} images alone"
+        return f"Training on {int(n):,} {source} {item} mixed with the real data"
+    return f"Training on {int(n):,} {source} {item} alone"
 
 
 def lower_first(text: str) -> str:

@@ -92,7 +92,7 @@ def plan_study(spec: BaseStudySpec) -> StudyPlan:
     a = spec.adaptive
     meta = prep.meta.model_copy(update=dict(
         name=spec.name, task=spec.task, metric=task.primary.name, higher_is_better=task.primary.higher_is_better,
-        baseline=task.baseline, seeds=spec.seed_list if a is None else spec.seed_list[: a.start],
+        baseline=task.baseline, item=task.item, seeds=spec.seed_list if a is None else spec.seed_list[: a.start],
         real_fractions=spec.real_fractions, version=__version__, level=spec.report.level,
         tolerance=spec.report.tolerance,
         looks=None if a is None else LooksMeta(sizes=a.sizes, level=spec.report.level, power=SPENDING_POWER,
@@ -149,7 +149,8 @@ def run_study(
     todo = [j for j in selected if j.key not in done]
     extra = (f" (adaptive seeds: {spec.adaptive.start} to {spec.adaptive.max}, looks after "
              f"{', '.join(map(str, spec.adaptive.sizes))} seeds)" if spec.adaptive else "")
-    console.print(f"input shape {meta.input_shape}; " + "; ".join(meta.conversions.values()), highlight=False)
+    if meta.conversions:
+        console.print(f"input shape {meta.input_shape}; " + "; ".join(meta.conversions.values()), highlight=False)
     console.print(
         f"[bold]{spec.name}[/]: {n_runs} runs planned{extra}; reusing {reused} finished runs and {art_reused} "
         f"pre-trained checkpoints (same config, synreal {__version__}, data {meta.data_fingerprint}); "

@@ -75,6 +75,7 @@ class Task(ABC):
         conditions: the condition names a study of this task may use.
         baseline: the condition a synthetic gain must beat besides ``real`` (``real+aug`` for
             classification, ``kalman`` for tracking).
+        item: what one training sample is, in words (``images``, ``sequences``).
         spec_model: the task's study spec (a ``synreal.study.spec.BaseStudySpec`` subclass).
     """
 
@@ -82,6 +83,7 @@ class Task(ABC):
     metrics: ClassVar[tuple[MetricSpec, ...]] = ()
     conditions: ClassVar[tuple[str, ...]] = ()
     baseline: ClassVar[str] = ""
+    item: ClassVar[str] = "images"
     spec_model: ClassVar[type] = object
 
     def check_spec(self, spec: Any, *, file: Any, lines: dict) -> None:

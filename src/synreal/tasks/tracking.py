@@ -169,6 +169,7 @@ class Tracking(Task):
     )
     conditions = ("real", "pretrain", "mix", "synthetic-only", "kalman")
     baseline = "kalman"
+    item = "sequences"
     spec_model = TrackingStudySpec
 
     def check_spec(self, spec: TrackingStudySpec, *, file: Any, lines: dict) -> None:
@@ -272,7 +273,8 @@ class Tracking(Task):
         for name, ref in sources.items():
             syn = sequence_stats(scene_set_sequences(SceneSetSpec.model_validate(ref.knobs), spec.realism_sequences,
                                                      seed=0))
-            out[name] = realism_distance(syn, real).as_dict()
+            # a statistic one side lacks (visibility of real sets without it) has no distance: None
+            out[name] = {k: (v if np.isfinite(v) else None) for k, v in realism_distance(syn, real).as_dict().items()}
         return out
 
     # ------------------------------------------------------------------ data (workers)
