@@ -27,7 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from synreal.errors import UserInputError
 from synreal.tracking.motchallenge import MotSequence
 from synreal.tracking.motion.base import to_cxcywh
-from synreal.tracking.motion.learned import REF_FPS, LearnedConfig, LearnedMotion, make_inputs, targets
+from synreal.tracking.motion.learned import (
+    REF_FPS,
+    LearnedConfig,
+    LearnedMotion,
+    make_inputs,
+    targets,
+)
 from synreal.tracking.motion.network import MotionNet, build_network
 
 
