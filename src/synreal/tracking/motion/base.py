@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Self, TypeVar
+from typing import ClassVar, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from synreal.registry import Registry
-
-S = TypeVar("S", bound="MotionState")
 
 
 class MotionConfig(BaseModel):
