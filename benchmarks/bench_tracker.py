@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tracking import best, pin_one_core, rate  # noqa: E402  (one timing helper for all benchmarks)
+from bench_tracking import best, pin_one_core, rate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SYNREAL_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -50,7 +50,6 @@ def _sequences(name: str) -> list:  # type: ignore[type-arg]
 
 def bench_speed(repeats: int) -> None:
     """Tracker frames per second (Kalman, learned numpy, learned torch) and training seconds per 1,000 steps."""
-    import numpy as np
     import torch
 
     from synreal.tracking.detections import DetectionConfig, sequence_detections
@@ -95,7 +94,7 @@ def bench_speed(repeats: int) -> None:
             ("learned tracker, torch forward", torch_model, None),
         ):
             track(model)  # warm-up outside the clock
-            cpu_rate, wall_rate = rate(frames, best(lambda: track(model), repeats))
+            cpu_rate, wall_rate = rate(frames, best(lambda m=model: track(m), repeats))
             verdict = "" if target is None else f"   target >= {target}  {'PASS' if cpu_rate >= target else 'FAIL'}"
             print(f"  {label:58s} {cpu_rate:7.0f} frames/s ({wall_rate:6.0f}){verdict}")
 
@@ -104,7 +103,7 @@ def bench_speed(repeats: int) -> None:
     for arch in ("gru", "mlp"):
         tcfg = MotionTrainConfig(steps=steps, model={"arch": arch})
         train_motion_model(train_seqs, tcfg.model_copy(update={"steps": 2}), seed=0)  # imports outside the clock
-        cpu, wall = best(lambda: train_motion_model(train_seqs, tcfg, seed=0), 1)
+        cpu, wall = best(lambda c=tcfg: train_motion_model(train_seqs, c, seed=0), 1)
         print(f"  training, {arch} (batch {tcfg.batch_size}): {cpu / steps * 1000:6.1f} s per 1,000 steps ({wall / steps * 1000:.1f} wall)")
 
 

@@ -8,10 +8,21 @@ import torch
 
 from synreal.errors import UserInputError
 from synreal.tracking.motchallenge import MotSequence, MotTable, SeqInfo
-from synreal.tracking.motion import MOTION_MODELS, KalmanMotion, LearnedConfig, LearnedMotion, make_motion_model
+from synreal.tracking.motion import (
+    MOTION_MODELS,
+    KalmanMotion,
+    LearnedConfig,
+    LearnedMotion,
+    make_motion_model,
+)
 from synreal.tracking.motion.learned import make_inputs, numpy_forward
 from synreal.tracking.motion.toy import toy_sequences
-from synreal.tracking.motion.training import MotionTrainConfig, sample_windows, train_motion_model, trajectories
+from synreal.tracking.motion.training import (
+    MotionTrainConfig,
+    sample_windows,
+    train_motion_model,
+    trajectories,
+)
 
 # --------------------------------------------------------------------------------------
 # every registered model
@@ -79,6 +90,8 @@ def test_kalman_equals_bytetracks_filter() -> None:
     for t in range(steps):
         state, pred = kf.predict(state)
         refs = [ref.predict(*r) for r in refs]
+        for i, (m, _) in enumerate(refs):  # the predicted box is the predicted state's box
+            np.testing.assert_allclose(pred.box[i], [m[0] - m[2] * m[3] / 2, m[1] - m[3] / 2, m[2] * m[3], m[3]], rtol=1e-9)
         boxes = boxes + vel + rng.normal(0, 1, (n, 4))
         seen = np.flatnonzero(rng.random(n) < 0.7)  # some tracks miss this frame
         state = kf.update(state, seen, boxes[seen])
@@ -95,7 +108,7 @@ def test_kalman_equals_bytetracks_filter() -> None:
 def test_kalman_prediction_std_is_the_innovation_std() -> None:
     kf, ref = KalmanMotion(), ByteTrackKF()
     box = np.array([[100.0, 100, 40, 120]])
-    state, pred = kf.predict(kf.initiate(box, fps=30))
+    _, pred = kf.predict(kf.initiate(box, fps=30))
     _, s = ref.project(*ref.predict(*ref.initiate(xyah(box[0]))))
     assert pred.std[0, 0] == pytest.approx(np.sqrt(s[0, 0]))
     assert pred.std[0, 3] == pytest.approx(np.sqrt(s[3, 3]))
@@ -166,7 +179,7 @@ def test_training_windows_respect_track_bounds() -> None:
     seqs = toy_sequences(3, frames=30, people=5, seed=1)
     traj = trajectories(seqs)
     cfg = MotionTrainConfig(model={"history": 6}, gap_prob=0.5, max_gap=10, drop_prob=0.5)
-    hist, dt, valid, horizon, target = sample_windows(traj, 500, cfg, np.random.default_rng(0))
+    _, dt, valid, horizon, _ = sample_windows(traj, 500, cfg, np.random.default_rng(0))
     assert valid[:, -1].all() and (horizon >= 1).all()
     assert (dt[valid] <= 0).all() and (np.diff(np.where(valid, dt, -1e9), axis=1) >= 0).all()  # chronological
     assert (valid.sum(1) >= 1).all() and (~valid[:, :-1] | valid[:, 1:]).all()  # right-aligned
@@ -186,7 +199,7 @@ def _errors(model: LearnedMotion, seqs: list[MotSequence], noise: float) -> tupl
     seq, glob, base = make_inputs(*windows[:4])
     y = (windows[4][:, :2] - windows[0][:, -1, :2]) / windows[0][:, -1, 3:4]
     mean, _ = numpy_forward(model._params, model.config, seq, glob, base)
-    err = lambda p: float(np.linalg.norm(p[:, :2] - y, axis=1).mean())  # noqa: E731
+    err = lambda p: float(np.linalg.norm(p[:, :2] - y, axis=1).mean())
     return err(mean), err(base), err(np.zeros_like(y))
 
 
@@ -252,7 +265,12 @@ def test_learned_tracker_is_deterministic() -> None:
 
 
 def test_untrained_association_is_undecided_and_trained_one_separates_pairs() -> None:
-    from synreal.tracking.motion.association import AssociationConfig, AssociationScorer, association_pairs, train_association
+    from synreal.tracking.motion.association import (
+        AssociationConfig,
+        AssociationScorer,
+        association_pairs,
+        train_association,
+    )
 
     seqs = toy_sequences(3, frames=60, people=10, turn=0.1, seed=0)
     x, y = association_pairs(toy_sequences(2, frames=60, people=10, turn=0.1, seed=9), KalmanMotion(), AssociationConfig(), seed=1)

@@ -97,7 +97,7 @@ class Tracker:
 
     def __init__(self, motion: MotionModel, config: TrackerConfig, fps: float, association: AssociationScorer | None = None) -> None:
         self.motion, self.config, self.fps, self.association = motion, config, float(fps), association
-        self.max_lost = int(round(config.max_lost * self.fps / 30.0))
+        self.max_lost = round(config.max_lost * self.fps / 30.0)
         self.frame = 0
         self.next_id = 1
         self.ids = np.zeros(0, np.int64)  # 0 while tentative

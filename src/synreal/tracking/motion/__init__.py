@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from synreal.tracking.motion.base import MOTION_MODELS, BoxPrediction, MotionConfig, MotionModel, MotionState
+from synreal.tracking.motion.base import (
+    MOTION_MODELS,
+    BoxPrediction,
+    MotionConfig,
+    MotionModel,
+    MotionState,
+)
 from synreal.tracking.motion.kalman import KalmanConfig, KalmanMotion, KalmanState
 from synreal.tracking.motion.learned import LearnedConfig, LearnedMotion, LearnedState
 from synreal.tracking.motion.train_config import MotionTrainConfig

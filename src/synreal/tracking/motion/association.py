@@ -195,7 +195,7 @@ def association_pairs(
     for seq in sequences:
         if seq.gt is None:
             continue
-        max_lost = int(round(config.max_lost * seq.info.frame_rate / 30.0))
+        max_lost = round(config.max_lost * seq.info.frame_rate / 30.0)
         for k in range(config.detection_seeds):
             det, ids = simulated_with_ids(seq, config.detections, seed * 1000 + k)
             bounds = np.searchsorted(det.frame, np.arange(1, seq.info.seq_length + 2))

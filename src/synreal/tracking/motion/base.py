@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from synreal.registry import Registry
-
-S = TypeVar("S", bound="MotionState")
 
 
 class MotionConfig(BaseModel):
@@ -34,11 +32,11 @@ class MotionState:
     def __len__(self) -> int:
         return len(next(iter(vars(self).values())))
 
-    def take(self: S, index: np.ndarray) -> S:
+    def take(self, index: np.ndarray) -> Self:
         """The tracks at ``index`` (integer indices or a boolean mask), in that order."""
         return type(self)(**{k: v[index] for k, v in vars(self).items()})
 
-    def concat(self: S, other: S) -> S:
+    def concat(self, other: Self) -> Self:
         """These tracks followed by ``other``'s."""
         return type(self)(**{k: np.concatenate([v, getattr(other, k)]) for k, v in vars(self).items()})
 

@@ -216,7 +216,7 @@ class LearnedMotion(MotionModel):
         self.network = net.eval()
         self._params = {k: v.detach().numpy().astype(np.float32) for k, v in net.state_dict().items()}
 
-    def state_dict(self) -> dict[str, "torch.Tensor"]:
+    def state_dict(self) -> dict[str, torch.Tensor]:
         """The network's weights (load with ``LearnedMotion(config, state_dict)``)."""
         return {k: v.detach().clone() for k, v in self.network.state_dict().items()}
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from synreal.tracking.motion.learned import LOGVAR_RANGE, N_FEATURES, N_GLOBAL, LearnedConfig
+from synreal.tracking.motion.learned import (
+    LOGVAR_RANGE,
+    N_FEATURES,
+    N_GLOBAL,
+    LearnedConfig,
+)
 
 
 class MotionNet(nn.Module):
