@@ -128,19 +128,30 @@ def test_executor_runs_a_function_and_returns_its_result(name):
         ex.shutdown()
 
 
+def _spec_planning(name: str, noisy_digits_npz) -> dict:
+    """A tiny spec of a task that allows condition ``name``, listing it."""
+    from synreal.study.spec import StudySpec
+    from synreal.tasks.tracking import TrackingStudySpec
+    from tests.conftest import tiny_spec
+
+    if name in StudySpec.CONDITIONS or name not in TrackingStudySpec.CONDITIONS:  # retrieval adds its own
+        return tiny_spec(noisy_digits_npz, conditions=[
+            "real", "real+aug", {"condition": "pretrain", "n_synthetic": [50]}, {"condition": "mix", "n_synthetic": [50]},
+            {"condition": "synthetic-only", "n_synthetic": [50]}],
+            real={"pool_fraction": 0.3},
+            retrieval={"pool": "embedded", "sizes": [20], "gammas": [0.5],
+                       "generator": {"knobs": {"train_steps": 2, "channels": 8}}})
+    from tests.study.test_tracking_study import _spec as tracking_spec
+
+    return tracking_spec()
+
+
 @pytest.mark.parametrize("name", REGISTRIES["condition"].names())
 def test_condition_plans_jobs_that_name_it(name, noisy_digits_npz):
     from synreal.study.runner import plan_study
     from synreal.study.spec import validate_spec
-    from tests.conftest import tiny_spec
 
-    spec = tiny_spec(noisy_digits_npz, conditions=["real", "real+aug", {"condition": "pretrain", "n_synthetic": [50]},
-                                                   {"condition": "mix", "n_synthetic": [50]},
-                                                   {"condition": "synthetic-only", "n_synthetic": [50]}],
-                     real={"pool_fraction": 0.3},
-                     retrieval={"pool": "embedded", "sizes": [20], "gammas": [0.5],
-                                "generator": {"knobs": {"train_steps": 2, "channels": 8}}})
-    jobs = plan_study(validate_spec(spec)).jobs
+    jobs = plan_study(validate_spec(_spec_planning(name, noisy_digits_npz))).jobs
     mine = [j for j in jobs if j.kind == "run" and j.config.condition == name]
     assert mine, f"no run of condition {name!r} planned"
     keys = {j.key for j in jobs}

@@ -17,6 +17,7 @@ from synreal.errors import UserInputError
 EXTRAS = {
     "faiss": ("faiss-cpu",),
     "tracking": ("trackeval", "motmetrics"),
+    "fit": ("optuna",),
     "ray": ("ray",),
 }
 """extra -> the distributions it installs (kept in step with pyproject.toml)."""

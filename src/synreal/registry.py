@@ -31,9 +31,11 @@ class Registry(Generic[T]):
         kind: what the registry holds, used in messages ("learner", "synthetic source").
         interface: a base class every registered class must subclass (concretely).
         contract: further checks, each raising ``TypeError`` with what a plugin lacks.
+        listed: add the registry to ``REGISTRIES`` (a second listed registry of the same kind
+            is a bug and raises); ``False`` for a private one.
 
     Example:
-        >>> learners = Registry("learner", contract=[has_attrs(Config=type)])
+        >>> learners = Registry("learner", contract=[has_attrs(Config=type)], listed=False)
         >>> @learners.register("tiny")
         ... class Tiny:
         ...     Config = dict
@@ -45,13 +47,17 @@ class Registry(Generic[T]):
         TypeError: learner 'broken' (object) does not implement the learner contract: it has no attribute 'Config'
     """
 
-    def __init__(self, kind: str, *, interface: type | None = None, contract: list[Check] | None = None) -> None:
+    def __init__(self, kind: str, *, interface: type | None = None, contract: list[Check] | None = None,
+                 listed: bool = True) -> None:
         self.kind = kind
         self.interface = interface
         self.contract = list(contract or [])
         self._items: dict[str, T] = {}
         self._docs: dict[str, str] = {}
-        REGISTRIES[kind] = self
+        if listed:
+            if kind in REGISTRIES:
+                raise ValueError(f"a {kind} registry already exists; use it instead of a second one")
+            REGISTRIES[kind] = self
 
     def check(self, name: str, obj: Any) -> None:
         """Raise ``TypeError`` when ``obj`` does not implement this registry's contract."""

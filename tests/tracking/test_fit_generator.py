@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import builtins
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,14 +101,7 @@ def test_bad_fit_inputs_are_user_errors() -> None:
 
 
 def test_missing_optuna_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = builtins.__import__
-
-    def no_optuna(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "optuna":
-            raise ImportError("no optuna")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_optuna)
+    monkeypatch.setitem(sys.modules, "optuna", None)  # import optuna now fails as if it were not installed
     with pytest.raises(UserInputError, match=r"synreal\[fit\]"):
         fit_generator(scene_set_sequences(small(), 1, seed=1), small(), budget=4, per_trial=2)
 

@@ -168,7 +168,7 @@ class Activity(ABC):
         """Trajectories of ``n`` people over the clip."""
 
 
-ACTIVITIES: Registry[type[Activity]] = Registry("activity")
+ACTIVITIES: Registry[type[Activity]] = Registry("activity", interface=Activity)
 
 
 def _rot(offsets: np.ndarray, heading: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from synreal._optional import require
 from synreal.errors import UserInputError
 from synreal.tracking.motchallenge import MotSequence
 from synreal.tracking.spec import SceneSetSpec, validate_scene_set
@@ -273,14 +274,7 @@ FINALISTS = 5
 
 def _optuna() -> Any:
     """Import optuna, or say which extra installs it."""
-    try:
-        import optuna
-    except ImportError:
-        raise UserInputError(
-            "fitting the generator needs optuna, which is not installed",
-            hint="pip install 'synreal[fit]'",
-        ) from None
-    return optuna
+    return require("optuna", "fit")
 
 
 def generated_stats(spec: SceneSetSpec, n: int, seed: int) -> RealismStats:
