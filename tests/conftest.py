@@ -52,3 +52,9 @@ def tiny_spec(npz: Path, **over: object) -> dict:
     }
     spec.update(over)
     return spec
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory, monkeypatch):
+    """Each test gets its own cache root: artifacts shared by other tests must not change what a test runs."""
+    monkeypatch.setenv("SYNREAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
