@@ -2,7 +2,8 @@
 
 synreal's core (studies, learners, reports) needs numpy, torch and friends; a few features
 need more: retrieval's nearest neighbours (``faiss-cpu``, extra ``faiss``) and the tracking
-metrics (``trackeval``, ``motmetrics``, extra ``tracking``). ``require`` imports such a
+metrics (``trackeval``, ``motmetrics``, extra ``tracking``) and the ray executor (``ray``, extra
+``ray``). ``require`` imports such a
 module or raises ``MissingDependency``, a ``UserInputError``, so the command line prints one
 line saying what to install and exits 2.
 """

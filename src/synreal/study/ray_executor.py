@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from synreal._optional import require
+from synreal.errors import UserInputError
 from synreal.fileio import atomic_write_bytes
 from synreal.study.artifacts import ArtifactRecord, samples_name
 from synreal.study.executor import EXECUTORS, Executor, JobOutput, available_cores, run_job_in_worker
@@ -103,15 +104,13 @@ class RayExecutor(Executor):
                 try:
                     ray.init(address=address, **kwargs)
                 except ConnectionError as exc:
-                    from synreal.errors import UserInputError
-
                     raise UserInputError(f"cannot join a Ray cluster at {address!r}: {exc}",
                                          key="executor.address",
                                          hint="start one with 'ray start --head', or leave address out for a "
                                               "local instance") from None
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = min(workers, cpus) if workers else cpus
-        self._remote_job = ray.remote(ray_job).options(max_retries=MAX_RETRIES, retry_exceptions=False)
+        self._remote_job = ray.remote(ray_job)
         self._remote_call = ray.remote(_call).options(max_retries=MAX_RETRIES, retry_exceptions=False)
         self._payloads: dict[str, Any] = {}  # sha256 -> object ref of the artifact's bytes
         self._pending: set[Any] = set()
@@ -132,7 +131,8 @@ class RayExecutor(Executor):
                 # put once: every job that reads this artifact gets the same object
                 self._payloads[record.sha256] = self._ray.put((Path(artifacts) / record.name).read_bytes())
             refs.append(self._payloads[record.sha256])
-        task = self._remote_job.options(num_cpus=1, num_gpus=1 if wants_gpu(job) else 0)
+        task = self._remote_job.options(num_cpus=1, num_gpus=1 if wants_gpu(job) else 0, max_retries=MAX_RETRIES,
+                                        retry_exceptions=False)
         return self._track(task.remote(job, tuple(inputs), *refs))
 
     def shutdown(self, *, cancel: bool = False) -> None:
