@@ -78,7 +78,7 @@ def _pool(pool_json: str) -> Any:
     ref = PoolRef.model_validate_json(pool_json)
     if ref.pool == "embedded":
         return digits_pool(real_pool(ref.data), seed=ref.data.split_seed)
-    return load_pool(ref.pool)
+    return load_pool(ref.pool, key="retrieval.pool")
 
 
 def pool_for(ref: PoolRef) -> Any:

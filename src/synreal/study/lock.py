@@ -61,9 +61,14 @@ class StudyLock:
         self._fd: int | None = None
         self.recovered: str | None = None  # what a stale lock file said, when one was taken over
 
-    def _holder(self) -> dict:
+    def _holder(self, fd: int) -> dict:
+        """What the lock file says about its holder, read through ``fd``.
+
+        Never through a second open of the file: closing any descriptor of a file releases
+        every record lock this process holds on it.
+        """
         try:
-            return json.loads(self.path.read_text(encoding="utf-8") or "{}")
+            return json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
         except (OSError, ValueError):
             return {}
 
@@ -92,8 +97,8 @@ class StudyLock:
                     os.close(fd)
                     raise
                 if time.monotonic() >= deadline:
+                    h = self._holder(fd)
                     os.close(fd)
-                    h = self._holder()
                     who = (f"process {h.get('pid', '?')} on {h.get('host', '?')}, running since "
                            f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(h['started']))}"
                            if "started" in h else "another process")
@@ -101,7 +106,7 @@ class StudyLock:
                                       file=self.path.parent,
                                       hint="wait for it to finish, pass --wait SECONDS, or choose another --out") from None
                 time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
-        old = self._holder()
+        old = self._holder(fd)
         if old.get("pid") and old.get("host") == platform.node() and old["pid"] != os.getpid() and not _alive(old["pid"]):
             self.recovered = f"process {old['pid']} (no longer running)"
         info = {"pid": os.getpid(), "host": platform.node(), "started": time.time(),

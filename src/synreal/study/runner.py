@@ -239,7 +239,7 @@ def run_study(
     with StudyLock(out_dir).acquire(wait) as lock:
         if lock.recovered:
             console.print(f"took over the lock of {out_dir} left by {lock.recovered}", highlight=False)
-        return _run_locked(spec, out_dir, choice, console, max_jobs, _cache(spec, cache_dir, share_artifacts),
+        return _run_locked(spec, out_dir, choice, console, max_jobs, artifact_cache(spec, cache_dir, share_artifacts),
                            (t0, cpu0))
 
 
@@ -277,8 +277,8 @@ def resolve_executor(spec: StudySpec, workers: int | None, executor: str | None,
     return ExecutorChoice(kind, cls, workers or spec.executor.workers, addr)
 
 
-def _cache(spec: StudySpec, cache_dir: str | Path | None, share: bool | None) -> ArtifactCache | None:
-    """The shared artifact cache of a run, or None when sharing is off."""
+def artifact_cache(spec: StudySpec, cache_dir: str | Path | None = None, share: bool | None = None) -> ArtifactCache | None:
+    """The shared artifact cache of a run (options over the spec's ``cache`` section), or None when sharing is off."""
     if not (share if share is not None else spec.cache.artifacts):
         return None
     return ArtifactCache(cache_dir if cache_dir is not None else spec.cache.dir)

@@ -75,6 +75,12 @@ class RunStore:
             self._con.execute("PRAGMA journal_mode=DELETE")
             self._con.execute("PRAGMA synchronous=FULL")
             self._con.executescript(SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self._con.close()
+            if "locked" not in str(exc):
+                raise
+            raise UserInputError("another process holds this database open (database is locked)", file=self.path,
+                                 hint="wait for it to finish") from None
         except sqlite3.DatabaseError as exc:
             self._con.close()
             raise UserInputError(f"not a synreal results database ({exc}); move it away or choose another --out",
