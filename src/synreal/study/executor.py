@@ -131,7 +131,10 @@ class InlineExecutor(Executor):
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         fut: Future = Future()
-        fut.set_result(fn(*args))  # exceptions propagate: a bug raises here
+        try:
+            fut.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001 - handed over, as a pool would: fut.result() raises it
+            fut.set_exception(exc)
         return fut
 
     def shutdown(self, *, cancel: bool = False) -> None:

@@ -352,9 +352,10 @@ class StudySpec(_Model):
         """
         where = self.where(*loc)
         if exc.file is None or (self._file is not None and exc.file == self._file):
-            # already about the spec's key (a missing path, say): add what the spec knows
-            return UserInputError(exc.problem, file=where["file"], key=exc.key or where["key"],
-                                  line=where["line"], hint=exc.hint)
+            # about the spec's key already (a missing path, say): the spec knows the exact key and line;
+            # a key of the data's own (an array name) stays in the message
+            inner = exc.key if exc.key and exc.key.split(".")[0].split("[")[0] != loc[0] else None
+            return UserInputError(f"{inner}: {exc.problem}" if inner else exc.problem, hint=exc.hint, **where)
         return UserInputError(exc.message, **where)
 
     def source(self, name: str) -> SourceSpec:
