@@ -11,6 +11,8 @@ MODULES = [
     "synreal.data.base", "synreal.data.convert", "synreal.data.decode", "synreal.data.cache", "synreal.data.datasets",
     "synreal.learners.base", "synreal.learners.cnn", "synreal.learners.resnet", "synreal.learners.probe",
     "synreal.learners.train", "synreal.synth.digit_layouts", "synreal.fileio", "synreal._optional", "synreal.plugins",
+    "synreal.yamlio", "synreal.study.artifacts", "synreal.study.lock", "synreal.study.ray_executor",
+    "synreal.study.spec", "synreal.study.estimate",
 ]  # fmt: skip
 
 
