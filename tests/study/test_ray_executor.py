@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -26,6 +27,7 @@ def _acc(out: Path):
     return t[t.metric == "accuracy"].sort_values(KEY).reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_ray_gives_the_numbers_of_inline_and_local_with_adaptive_seeds_and_resume(tmp_path, noisy_digits_npz, ray_local):
     spec = validate_spec(tiny_spec(noisy_digits_npz, seeds={"start": 2, "max": 3, "step": 1}, real_fractions=[0.2, 1.0],
                                    report={"tolerance": 0.02},
@@ -77,6 +79,7 @@ def _busy_job_worker() -> int | None:
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds Ray's worker processes through /proc")
 def test_a_worker_killed_mid_job_is_retried_and_nothing_finished_is_lost(tmp_path, noisy_digits_npz, ray_local):
     spec = tiny_spec(noisy_digits_npz, conditions=["real", {"condition": "pretrain", "n_synthetic": [300]}])
@@ -120,6 +123,23 @@ def test_an_unreachable_cluster_is_a_user_error_naming_the_address(tmp_path, noi
     monkeypatch.setattr(ray, "init", refuse)
     with pytest.raises(UserInputError, match=r"executor.address: cannot join a Ray cluster at 'auto'"):
         RayExecutor(address="auto")
+
+
+@pytest.mark.parametrize(("address", "message"), [
+    ("127.0.0.1:1", "cannot reach a Ray cluster at '127.0.0.1:1'"),
+    ("ray://127.0.0.1:1", "cannot reach a Ray cluster at 'ray://127.0.0.1:1'"),
+    ("nonsense", "expected 'auto', HOST:PORT or ray://HOST:PORT, found 'nonsense'"),
+])
+def test_an_address_nothing_listens_on_is_refused_at_once(address, message, monkeypatch):
+    ray = pytest.importorskip("ray")
+    from synreal.errors import UserInputError
+    from synreal.study.ray_executor import RayExecutor
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    t = time.perf_counter()
+    with pytest.raises(UserInputError, match=r"executor.address: " + re.escape(message)):
+        RayExecutor(address=address)
+    assert time.perf_counter() - t < 10  # not Ray's minutes of retries
 
 
 def test_jobs_that_train_on_cuda_ask_ray_for_a_gpu(noisy_digits_npz):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -75,6 +76,22 @@ def ray_job(job: Any, records: tuple[ArtifactRecord, ...], *payloads: bytes) -> 
     return JobOutput(out.metrics, files)
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse an address nothing listens on (Ray itself would retry for minutes before saying so)."""
+    if address == "auto":
+        return  # Ray finds the local cluster from its own files and fails fast when there is none
+    hostport = address.removeprefix("ray://").rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise UserInputError(f"expected 'auto', HOST:PORT or ray://HOST:PORT, found {address!r}", key="executor.address")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise UserInputError(f"cannot reach a Ray cluster at {address!r} ({exc.strerror or exc})",
+                             key="executor.address",
+                             hint="is the head node up ('ray status' on it)? leave address out for a local instance") from None
+
+
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn(*args)`` in a Ray worker (the generic ``submit``)."""
     return fn(*args)
@@ -101,6 +118,7 @@ class RayExecutor(Executor):
             if address is None:
                 ray.init(address="local", num_cpus=workers or available_cores(), **kwargs)
             else:
+                _reachable(address)
                 try:
                     ray.init(address=address, **kwargs)
                 except ConnectionError as exc:
