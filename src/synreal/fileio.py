@@ -89,15 +89,19 @@ def write_text(path: str | Path, text: str) -> None:
 # errors of the environment, not of the program: a read-only or full disk, missing permissions
 ENVIRONMENT_ERRNOS = {errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
                       errno.EPERM: "permission denied", errno.ENOSPC: "no space left on the device",
-                      errno.EDQUOT: "disk quota exceeded", errno.ENOTDIR: "a part of the path is a file, not a folder",
-                      errno.EEXIST: "it exists and is not a folder"}
+                      errno.EDQUOT: "disk quota exceeded", errno.ENOTDIR: "a part of the path is a file, not a folder"}
 
 
-def environment_error(exc: OSError, *, key: str | None = None, action: str = "cannot write") -> UserInputError | None:
+def environment_error(exc: OSError, *, key: str | None = None, action: str | None = None) -> UserInputError | None:
     """A ``UserInputError`` naming the file for an OSError that the user's environment caused, else None.
 
+    Args:
+        exc: the error.
+        key: the option or key that named the file.
+        action: what failed, put before the reason ("cannot write").
+
     Example:
-        >>> environment_error(OSError(errno.EROFS, "Read-only file system", "/out/x")).message
+        >>> environment_error(OSError(errno.EROFS, "Read-only file system", "/out/x"), action="cannot write").message
         '/out/x: cannot write: the file system is read-only'
         >>> environment_error(OSError(errno.EBADF, "Bad file descriptor")) is None
         True
@@ -105,7 +109,7 @@ def environment_error(exc: OSError, *, key: str | None = None, action: str = "ca
     why = ENVIRONMENT_ERRNOS.get(exc.errno or -1)
     if why is None:
         return None
-    return UserInputError(f"{action}: {why}", file=exc.filename, key=key)
+    return UserInputError(f"{action}: {why}" if action else why, file=exc.filename, key=key)
 
 
 def output_dir(path: str | Path, *, key: str = "--out") -> Path:
@@ -133,7 +137,7 @@ def output_dir(path: str | Path, *, key: str = "--out") -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        err = environment_error(exc, key=key)
+        err = environment_error(exc, key=key, action="cannot write")
         if err is None:
             raise
         raise UserInputError(err.problem, file=p, key=key) from None
