@@ -32,7 +32,7 @@ def test_heavy_stacks_are_extras_and_dev_installs_the_ones_tests_use():
     for extra, dists in EXTRAS.items():
         assert all(any(d in r for r in extras[extra]) for d in dists), extra
         assert not any(d in core for d in dists), f"{dists} must not be core dependencies"
-    assert "synreal[faiss,tracking]" in extras["dev"]
+    assert "synreal[faiss,tracking,ray]" in extras["dev"]  # CI installs dev: every extra's tests run
 
 
 def test_require_names_the_extra_and_is_a_user_error():
