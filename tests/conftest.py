@@ -52,3 +52,24 @@ def tiny_spec(npz: Path, **over: object) -> dict:
     }
     spec.update(over)
     return spec
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory, monkeypatch):
+    """Each test gets its own cache root: artifacts shared by other tests must not change what a test runs."""
+    monkeypatch.setenv("SYNREAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def ray_local(tmp_path_factory):
+    """One local Ray instance (2 CPUs) for the whole session; its workers keep artifacts in their own folder."""
+    ray = pytest.importorskip("ray")
+    import os
+
+    # set before the instance starts, so that its worker processes inherit it: the workers' artifacts
+    # folder is not the study's, as on a cluster without a shared file system
+    os.environ["SYNREAL_RAY_ARTIFACTS"] = str(tmp_path_factory.mktemp("ray-node"))
+    if not ray.is_initialized():
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

@@ -119,7 +119,9 @@ def test_dataset_loads_labelled_data_in_range(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", REGISTRIES["executor"].names())
-def test_executor_runs_a_function_and_returns_its_result(name):
+def test_executor_runs_a_function_and_returns_its_result(name, request):
+    if name == "ray":
+        request.getfixturevalue("ray_local")  # one local Ray instance for the session
     ex = REGISTRIES["executor"].get(name)(1)
     try:
         assert ex.submit(divmod, 7, 2).result(timeout=60) == (3, 1)

@@ -1,10 +1,10 @@
 """Optional heavy dependencies, imported at the point of use with a message naming the extra.
 
 synreal's core (studies, learners, reports) needs numpy, torch and friends; a few features
-need more: retrieval's nearest neighbours (``faiss-cpu``, extra ``faiss``) and the tracking
-metrics (``trackeval``, ``motmetrics``, extra ``tracking``). ``require`` imports such a
-module or raises ``MissingDependency``, a ``UserInputError``, so the command line prints one
-line saying what to install and exits 2.
+need more: retrieval's nearest neighbours (``faiss-cpu``, extra ``faiss``), the tracking
+metrics (``trackeval``, ``motmetrics``, extra ``tracking``) and the ray executor (``ray``,
+extra ``ray``). ``require`` imports such a module or raises ``MissingDependency``, a
+``UserInputError``, so the command line prints one line saying what to install and exits 2.
 """
 
 from __future__ import annotations

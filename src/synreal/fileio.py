@@ -1,12 +1,16 @@
-"""Atomic file writing: a reader never sees half a file, a crash never leaves one behind."""
+"""Atomic file writing (a reader never sees half a file, a crash never leaves one behind) and
+output folders checked before any work starts."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from synreal.errors import UserInputError
 
 
 @contextmanager
@@ -80,3 +84,61 @@ def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+
+
+# errors of the environment, not of the program: a read-only or full disk, missing permissions
+ENVIRONMENT_ERRNOS = {errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                      errno.EPERM: "permission denied", errno.ENOSPC: "no space left on the device",
+                      errno.EDQUOT: "disk quota exceeded", errno.ENOTDIR: "a part of the path is a file, not a folder"}
+
+
+def environment_error(exc: OSError, *, key: str | None = None, action: str | None = None) -> UserInputError | None:
+    """A ``UserInputError`` naming the file for an OSError that the user's environment caused, else None.
+
+    Args:
+        exc: the error.
+        key: the option or key that named the file.
+        action: what failed, put before the reason ("cannot write").
+
+    Example:
+        >>> environment_error(OSError(errno.EROFS, "Read-only file system", "/out/x"), action="cannot write").message
+        '/out/x: cannot write: the file system is read-only'
+        >>> environment_error(OSError(errno.EBADF, "Bad file descriptor")) is None
+        True
+    """
+    why = ENVIRONMENT_ERRNOS.get(exc.errno or -1)
+    if why is None:
+        return None
+    return UserInputError(f"{action}: {why}" if action else why, file=exc.filename, key=key)
+
+
+def output_dir(path: str | Path, *, key: str = "--out") -> Path:
+    """Create the output folder ``path`` (and its parents) and check that files can be written in it.
+
+    Raises:
+        UserInputError: ``path`` is a file, or cannot be created or written (read-only file
+            system, permissions), naming the folder and the option that gave it.
+
+    Example:
+        >>> import tempfile
+        >>> d = output_dir(Path(tempfile.mkdtemp()) / "a" / "b"); d.is_dir()
+        True
+        >>> output_dir(__file__)
+        Traceback (most recent call last):
+        ...
+        synreal.errors.UserInputError: ...fileio.py: --out: exists and is a file; expected a folder
+    """
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir():
+        raise UserInputError("exists and is a file; expected a folder", file=p, key=key)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".synreal-write-test.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        err = environment_error(exc, key=key, action="cannot write")
+        if err is None:
+            raise
+        raise UserInputError(err.problem, file=p, key=key) from None
+    return p

@@ -56,14 +56,13 @@ def test_folder_honours_image_size_and_channels(tmp_path):
 
 
 def test_pool_folder_and_dataset_folder_decode_alike(tmp_path):
-    files = _folder(tmp_path / "data", size=(9, 9))
     pool_dir = tmp_path / "pool"
-    pool_dir.mkdir()
+    files = _folder(pool_dir / "data", size=(9, 9))  # a pool's images live inside its folder
     with open(pool_dir / "captions.jsonl", "w") as fh:
         for f in files:
-            fh.write(json.dumps({"file": str(f), "caption": "x"}) + "\n")
+            fh.write(json.dumps({"file": str(f.relative_to(pool_dir)), "caption": "x"}) + "\n")
     pool = load_pool(pool_dir, image_size=5, channels=1)
-    data = load_image_folder(tmp_path / "data", image_size=5, channels=1)
+    data = load_image_folder(pool_dir / "data", image_size=5, channels=1)
     np.testing.assert_array_equal(pool.images, data.images)
 
 

@@ -57,7 +57,7 @@ def test_seqinfo_round_trips(tmp_path: Path) -> None:
         ("1,1,0,0,10,20,1,1,1\n2,1,0,0,10\n", "gt", 2, "expected at least 8 columns"),
         ("1,1,0,0,10,20,1,1,1\n0,1,0,0,10,20,1,1,1\n", "gt", 2, "frame: expected a frame number >= 1, found 0"),
         ("1,1,0,0,10,20,1,1,1\n\n9,1,0,0,10,20,1,1,1\n", "gt", 3, "expected at most seqLength = 5, found 9"),
-        ("1,1,0,0,10,20,1,1,1\n2,1,0,0,-10,20,1,1,1\n", "gt", 2, "width and height >= 0"),
+        ("1,1,0,0,10,20,1,1,1\n2,1,0,0,-10,20,1,1,1\n", "gt", 2, "width and height > 0"),
         ("1,1,0,0,10,20,1,-1,-1,-1\n1,-3,0,0,10,20,1,-1,-1,-1\n", "tracker", 2, "id: expected an id >= 0, found -3"),
         ("1,1,0,0,10,20,1,-1,-1,-1\n1.5,2,0,0,10,20,1,-1,-1,-1\n", "tracker", 2, "expected a whole number, found 1.5"),
         ("1,1,0,0,10,20,1\n1,2,0,0,,20,1\n", "tracker", 2, "missing"),

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from synreal.errors import UserInputError
+from synreal.fileio import output_dir, write_text
 
 _WHERE = re.compile(r"^\s*([^=!<>]+?)\s*(==|!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 _BOOT_WORDS = {"seeds": "seed", "residuals": "residual"}
@@ -214,6 +215,8 @@ def register(app: typer.Typer) -> None:
         from synreal.report.scaling_figures import plot_scaling
 
         source = str(table)
+        if out is not None:
+            output_dir(out)
         if metric is not None and error is not None:
             raise UserInputError("give either --error or --metric, not both", file=source, key="--metric")
         if metric is None and higher_is_better is not None:
@@ -240,7 +243,6 @@ def register(app: typer.Typer) -> None:
         console = Console(width=120)
         print_fit(fit, console, f"Scaling fit of {source}")
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
             summary = fit.to_dict()
             sref = fit.s_ref if fit.law == "joint" else None
             summary["predictions"] = []
@@ -251,9 +253,7 @@ def register(app: typer.Typer) -> None:
             summary["input"] = {"table": source, "where": list(where), "last": last, "n": n, "error": error,
                                 "metric": metric, "higher_is_better": higher_is_better, "s": s, "seed": seed}
             json_path = out / "scaling_fit.json"
-            tmp = json_path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(summary, indent=2))
-            tmp.replace(json_path)
+            write_text(json_path, json.dumps(summary, indent=2))
             fig = plot_scaling(fit, out / "scaling_fit.png")
             fit.data.to_csv(out / "scaling_data.csv", index=False)
             console.print(f"wrote {json_path}, {fig} and {out / 'scaling_data.csv'}", highlight=False)

@@ -1,7 +1,8 @@
 """The ``synreal`` command line: a thin layer over the function API.
 
-User errors (``UserInputError``, malformed CLI arguments) print one clear message and exit
-with code 2; anything else is a bug and raises with its traceback.
+User errors (``UserInputError``, malformed CLI arguments, and OS errors the environment
+causes: a read-only or full disk, missing permissions) print one clear message and exit with
+code 2; anything else is a bug and raises with its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import typer
 from rich.console import Console
 
 from synreal.errors import UserInputError
+from synreal.fileio import environment_error
 
 app = typer.Typer(
     name="synreal",
@@ -43,11 +45,12 @@ def _root(
 
 def _register_subcommands() -> None:
     """Each concern adds its own commands; the CLI imports the library, never the reverse."""
-    from synreal.cli import fit, mot, study
+    from synreal.cli import cache, fit, mot, study
 
     study.register(app)
     fit.register(app)
     app.add_typer(mot.app, name="mot", help="Tracking data: generate, read, show and evaluate MOTChallenge sequences.")
+    app.add_typer(cache.app, name="cache", help="The shared cache: checkpoints reused across studies, decoded image sets.")
 
 
 _register_subcommands()
@@ -59,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, standalone_mode=False)
     except UserInputError as exc:
         err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        return 2
+    except OSError as exc:
+        # a read-only or full disk, missing permissions: the user's environment, not a bug
+        err = environment_error(exc)
+        if err is None:
+            raise
+        err_console.print(f"[bold red]error:[/] {err.message}", highlight=False, soft_wrap=True)
         return 2
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("[yellow]interrupted; finished runs are kept, rerun to resume[/]")

@@ -14,6 +14,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from synreal.cli import stdout_console
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
@@ -22,14 +24,8 @@ app = typer.Typer(
 
 
 def _out() -> Console:
-    """Console on the current stdout (created per call so captured output works).
-
-    Piped output gets a wide console: metric tables must not be truncated to 80 columns.
-    """
-    con = Console(highlight=False)
-    if not con.is_terminal:
-        con = Console(highlight=False, width=max(con.width, 200))
-    return con
+    """Console on the current stdout, wide when piped."""
+    return stdout_console()
 
 
 @app.command()
@@ -41,10 +37,12 @@ def generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a folder that holds a different scene set"),
 ) -> None:
     """Generate a scene set in the MOTChallenge layout (img1/, gt/gt.txt, det/det.txt, seqinfo.ini)."""
+    from synreal.fileio import output_dir
     from synreal.tracking.generate import generate_scene_set
     from synreal.tracking.spec import load_scene_set
 
     s = load_scene_set(spec)
+    output_dir(out)
     if sequences is not None:
         s = s.model_copy(update={"sequences": sequences})
     res = generate_scene_set(s, out, images=images, overwrite=overwrite, progress=True)
@@ -99,6 +97,10 @@ def eval_(
     from synreal.errors import UserInputError
     from synreal.tracking.metrics import SUMMARY_FIELDS, METRICS, evaluate_folders
 
+    from synreal.fileio import output_dir
+
+    if out is not None:
+        output_dir(out)
     allowed = ("auto", "MOT15", "MOT16", "MOT17", "MOT20")
     bench = next((b for b in allowed if b.lower() == benchmark.lower()), None)
     if bench is None:
@@ -118,9 +120,12 @@ def eval_(
                 table.add_column(f, justify="right", no_wrap=True)
             for name, row in frame.iterrows():
                 cells = [f"{100 * row[f]:.3f}" if METRICS[f].kind == "score" else f"{int(row[f])}" for f in part]
-                table.add_row(str(name), *cells, style="bold" if name == "COMBINED" else None,
+                label = f"{name} (!)" if name in res.warnings else str(name)
+                table.add_row(label, *cells, style="bold" if name == "COMBINED" else ("yellow" if name in res.warnings else None),
                               end_section=name == frame.index[-2])  # fmt: skip
             con.print(table)
+        for seq, why in res.warnings.items():
+            con.print(f"[bold yellow]warning:[/] (!) {seq}: {why}; its scores (and COMBINED's) mean little")
         for note in res.notes:
             con.print(f"[yellow]note:[/] {note}")
         if out is not None:

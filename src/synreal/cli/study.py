@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from synreal.cli import stdout_console
+
 console = Console(stderr=True)
 out_console = Console()
 
@@ -45,8 +47,18 @@ def _summary(outcome, *, report: bool) -> None:  # noqa: ANN001 - StudyOutcome, 
 def run(
     spec: Annotated[Path, typer.Argument(help="study spec (YAML)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output directory (results are reused from it)")] = Path("runs/study"),
-    workers: Annotated[int | None, typer.Option(help="parallel workers (default: every core)")] = None,
-    executor: Annotated[str | None, typer.Option(help="executor: local or inline")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="parallel workers (default: every core)")] = None,
+    executor: Annotated[str | None, typer.Option(help="executor: local, inline or ray (default: the spec's)")] = None,
+    address: Annotated[str | None, typer.Option(help="ray executor: 'auto', HOST:PORT or ray://HOST:10001 "
+                                                     "(default: the spec's; none starts a local Ray instance)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan and a time estimate; train nothing")] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="root of the shared artifact cache "
+                                                   "(default: the spec's cache.dir, else $SYNREAL_CACHE_DIR, "
+                                                   "else ~/.cache/synreal)")] = None,
+    share: Annotated[bool | None, typer.Option("--share-artifacts/--no-share-artifacts",
+                                               help="reuse checkpoints other studies trained, and share this "
+                                                    "one's (default: the spec's cache.artifacts)")] = None,
+    wait: Annotated[float, typer.Option(min=0, help="seconds to wait for another run on the same --out")] = 0.0,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip building the report")] = False,
 ) -> None:
     """Run a study: execute the missing runs, store them, build the report."""
@@ -54,12 +66,60 @@ def run(
     from synreal.study.spec import load_spec
 
     s = load_spec(spec)
-    outcome = run_study(s, out, workers=workers, executor=executor, console=console)
+    if dry_run:
+        _dry_run(s, out, workers, executor, address, cache_dir, share)
+        return
+    outcome = run_study(s, out, workers=workers, executor=executor, address=address, console=console,
+                        cache_dir=cache_dir, share_artifacts=share, wait=wait)
     if not no_report:
         from synreal.report.build import report_from_store
 
         report_from_store(out)
     _summary(outcome, report=not no_report)
+
+
+def _duration(seconds: float) -> str:
+    """'45 s', '12 min', '3.4 h'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _dry_run(spec, out: Path, workers: int | None, executor: str | None, address: str | None,  # noqa: ANN001
+             cache_dir: Path | None, share: bool | None) -> None:
+    """Print what ``run`` would do and how long it would take."""
+    from synreal.study.estimate import dry_run
+    from synreal.study.executor import available_cores
+    from synreal.study.runner import artifact_cache, resolve_executor
+
+    choice = resolve_executor(spec, workers, executor, address)
+    n = choice.workers or (1 if choice.kind == "inline" else available_cores())
+    cache = artifact_cache(spec, cache_dir, share)
+    d = dry_run(spec, out, workers=n, cache=cache)
+    out_console = stdout_console()
+    out_console.print(f"[bold]{spec.name}[/]: the plan against {out} (dry run: nothing is trained)", soft_wrap=True)
+    table = Table()
+    for col in ("kind", "condition", "planned", "reused", "from cache", "to execute", "est. CPU time"):
+        table.add_column(col, justify="left" if col in ("kind", "condition") else "right", no_wrap=col == "condition")
+    for r in d.rows:
+        table.add_row(r.kind, r.condition, str(r.planned), str(r.reused), str(r.from_cache), str(r.execute),
+                      _duration(r.seconds) if r.execute else "-")
+    out_console.print(table)
+    steps = ", ".join(f"batch {b}: {1000 * t:.1f} ms" for b, t in d.step_seconds.items())
+    out_console.print(f"calibration ({spec.learner.name}, one thread, this machine): one training step takes {steps}",
+                      highlight=False, soft_wrap=True)
+    where = f"{d.workers} {choice.kind} worker{'s' if d.workers != 1 else ''}"
+    line = f"estimate: about {_duration(d.first_round)} on {where}"
+    if d.worst_case is not None:
+        line += (f" for the first round of adaptive seeds; at most {_duration(d.worst_case)} if every cell needs "
+                 f"all {spec.adaptive.max} seeds")
+    out_console.print(line + f" (longest chain {_duration(d.critical_path)})", highlight=False, soft_wrap=True)
+    if cache is not None:
+        out_console.print(f"shared artifact cache: {cache.dir}", highlight=False, soft_wrap=True)
+    for note in d.notes:
+        out_console.print(f"  - {note}", highlight=False, soft_wrap=True)
 
 
 def demo(
@@ -71,13 +131,16 @@ def demo(
     run(demo_spec_path(), out=out, workers=workers)
 
 
-def report(out: Annotated[Path, typer.Argument(help="a study output directory")]) -> None:
+def report(
+    out: Annotated[Path, typer.Argument(help="a study output directory")],
+    to: Annotated[Path | None, typer.Option("--to", help="write the report here instead (e.g. for a read-only study)")] = None,
+) -> None:
     """Rebuild report.html, summary.json, results.csv and figures from stored results."""
     from synreal.report.build import report_from_store
 
-    report_from_store(out)
-    _headlines(out)
-    console.print(f"report: {Path(out) / 'report.html'}")
+    paths = report_from_store(out, to)
+    _headlines(paths.html.parent)
+    console.print(f"report: {paths.html}")
 
 
 def list_plugins() -> None:

@@ -70,7 +70,13 @@ def autocast(device: torch.device) -> tuple[Any, Any]:
     return torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda")
 
 
-def _steps(n: int, cfg: TrainConfig) -> int:
+def training_steps(n: int, cfg: TrainConfig) -> int:
+    """Updates one training on ``n`` items makes: ``epochs`` passes, at least ``min_steps``, at most ``max_steps``.
+
+    Example:
+        >>> training_steps(1000, TrainConfig(epochs=2, min_steps=10, batch_size=100))
+        20
+    """
     steps = max(cfg.min_steps, cfg.epochs * max(1, -(-n // cfg.batch_size)))
     return min(steps, cfg.max_steps) if cfg.max_steps else steps
 
@@ -125,7 +131,7 @@ def train(
     x_all = _inputs_tensor(data)
     y_all = torch.from_numpy(np.ascontiguousarray(data.labels, dtype=np.int64))
     n = len(y_all)
-    steps = _steps(n, cfg)
+    steps = training_steps(n, cfg)
     on_gpu = device.type != "cpu"
     if on_gpu:
         model.to(device)

@@ -6,16 +6,21 @@ from pathlib import Path
 
 import numpy as np
 
+from synreal.errors import UserInputError
+from synreal.fileio import output_dir
 from synreal.report.html import ReportPaths, build_report
 from synreal.study.samples import SAMPLES_FILE
 from synreal.study.store import RunStore
 
 
-def report_from_store(out_dir: Path) -> ReportPaths:
+def report_from_store(out_dir: Path, report_dir: Path | None = None) -> ReportPaths:
     """Build report.html, summary.json, results.csv and figures from ``out_dir/results.sqlite``.
+
+    The store is opened read-only, so a study on a read-only disk can be reported elsewhere.
 
     Args:
         out_dir: a study output directory.
+        report_dir: where the report goes (default: ``out_dir``).
 
     Returns:
         The report builder's paths object.
@@ -24,6 +29,8 @@ def report_from_store(out_dir: Path) -> ReportPaths:
         >>> report_from_store(Path("runs/demo"))  # doctest: +SKIP
     """
     out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise UserInputError("no such folder; expected a study output directory", file=out_dir)
     store = RunStore(out_dir, create=False)
     try:
         results = store.tidy()
@@ -34,4 +41,11 @@ def report_from_store(out_dir: Path) -> ReportPaths:
     if (out_dir / SAMPLES_FILE).is_file():
         with np.load(out_dir / SAMPLES_FILE) as z:
             samples = {k: z[k] for k in z.files}
-    return build_report(results, meta, out_dir, samples=samples)
+    if report_dir is None:
+        try:
+            target = output_dir(out_dir, key="DIR")
+        except UserInputError as exc:
+            raise UserInputError(exc.problem, file=out_dir, hint="pass --to FOLDER to write the report elsewhere") from None
+    else:
+        target = output_dir(report_dir, key="--to")
+    return build_report(results, meta, target, samples=samples)

@@ -325,6 +325,10 @@ def _load_folder(root: Path, *, image_size: int | None, channels: int | None) ->
         if not isinstance(name, str) or not name:
             raise UserInputError("missing 'file': expected the image path relative to the pool folder", file=table, **where(r))
         img = (root / name).resolve()
+        if not img.is_relative_to(root.resolve()):
+            # a pool is one folder: an image elsewhere would not travel with it, nor be in its fingerprint
+            raise UserInputError(f"image {name!r} lies outside the pool folder {root}; expected a path relative to "
+                                 "the pool folder, inside it", file=table, **where(r))
         if not img.is_file():
             raise UserInputError(f"image {name!r} does not exist in {root}", file=table, **where(r))
         label = r.get("label")

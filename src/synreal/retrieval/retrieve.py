@@ -316,7 +316,7 @@ def draw_subset(retrieval: Retrieval, n: int, seed: int) -> ImageSet:
         (100, True)
     """
     if n < 1:
-        raise UserInputError(f"expected a positive number of retrieved images, found {n}")
+        raise UserInputError(f"expected a positive number of retrieved images, found {n}", key="retrieval.sizes")
     if retrieval.empty_classes:
         counts = retrieval.summary()[["class", "matched", "after_filter", "conflicts", "test_duplicates"]]
         detail = "; ".join(
@@ -334,6 +334,7 @@ def draw_subset(retrieval: Retrieval, n: int, seed: int) -> ImageSet:
     if n > total:
         raise UserInputError(
             f"{n} retrieved images were requested but pool {retrieval.pool.name!r} yields only {total} ({counts})",
+            key="retrieval.sizes",
             hint="request fewer images, or relax the retrieval filter",
         )
     rng = np.random.default_rng([seed, 0x5E7])

@@ -24,6 +24,7 @@ import numpy as np
 
 from synreal.data.base import LabelledSet
 from synreal.errors import UserInputError
+from synreal.study.artifacts import ArtifactRecord
 from synreal.study.conditions import ARTIFACT_EXECUTORS, CONDITIONS, Condition, PlanContext
 from synreal.study.jobs import GeneratorConfig, Job, PoolRef, RunConfig, SourceRef, canonical, make_job
 from synreal.study.samples import write_samples
@@ -77,7 +78,7 @@ def _pool(pool_json: str) -> Any:
     ref = PoolRef.model_validate_json(pool_json)
     if ref.pool == "embedded":
         return digits_pool(real_pool(ref.data), seed=ref.data.split_seed)
-    return load_pool(ref.pool)
+    return load_pool(ref.pool, key="retrieval.pool")
 
 
 def pool_for(ref: PoolRef) -> Any:
@@ -139,7 +140,8 @@ def execute_generator(cfg: GeneratorConfig, key: str, artifacts: Path) -> dict[s
     train_set = draw_subset(r, sum(r.counts().values()), seed=cfg.seed)
     gen = train_diffusion(train_set, DiffusionConfig.model_validate(cfg.knobs), seed=cfg.seed, progress=False)
     path = gen.save(artifacts / f"generator-{key}.pt")  # atomic: temp file, then rename
-    return {"artifact": path.name, "train_images": len(train_set), "run_seconds": time.perf_counter() - t0}
+    return {**ArtifactRecord.of_file(path).as_metrics(), "train_images": len(train_set),
+            "run_seconds": time.perf_counter() - t0}
 
 
 @lru_cache(maxsize=2)

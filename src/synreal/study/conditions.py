@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synreal.errors import UserInputError
 from synreal.fileio import atomic_write_bytes
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.registry import Registry
+from synreal.study.artifacts import ArtifactRecord
 from synreal.study.jobs import (
     DataRef,
     Job,
@@ -165,9 +167,10 @@ def execute_pretrain(cfg: PretrainConfig, key: str, artifacts: Path) -> dict[str
     data = task.synthetic(cfg.source, cfg.n_synthetic, cfg.seed, cfg)
     write_samples(artifacts, key, data)
     model, seconds = task.fit(task.new_model(cfg), data, cfg.train, cfg.seed)
-    path = artifacts / f"pretrain-{key}.pt"
-    atomic_write_bytes(path, task.save(model))
-    return {"artifact": path.name, "pretrain_seconds": seconds, "run_seconds": time.perf_counter() - t0}
+    payload = task.save(model)
+    record = ArtifactRecord.of_bytes(f"pretrain-{key}.pt", payload)
+    atomic_write_bytes(artifacts / record.name, payload)
+    return {**record.as_metrics(), "pretrain_seconds": seconds, "run_seconds": time.perf_counter() - t0}
 
 
 CONDITIONS: Registry = Registry("condition", interface=Condition)
@@ -272,11 +275,27 @@ class Kalman(Condition):
 ARTIFACT_EXECUTORS = {"pretrain": execute_pretrain}
 
 
-def execute_job(job: Job, artifacts: Path) -> dict[str, Any]:
-    """Run one job in this process (the executor calls this in a worker)."""
+def check_inputs(artifacts: Path, inputs: tuple[ArtifactRecord, ...]) -> None:
+    """Refuse to start a job whose input artifacts are not the files their jobs recorded."""
+    for record in inputs:
+        why = record.problem(artifacts)
+        if why is not None:
+            raise UserInputError(f"{why}; it changed while the study ran: rerun the same command to recompute it",
+                                 file=Path(artifacts) / record.name)
+
+
+def execute_job(job: Job, artifacts: Path, inputs: tuple[ArtifactRecord, ...] = ()) -> dict[str, Any]:
+    """Run one job in this process (the executor calls this in a worker).
+
+    Args:
+        job: the job.
+        artifacts: the folder its input artifacts are in and its outputs go to.
+        inputs: the records of the artifacts it reads, verified before it starts.
+    """
     import torch
 
     torch.set_num_threads(1)
+    check_inputs(artifacts, inputs)
     if isinstance(job.config, RunConfig):
         return CONDITIONS.get(job.config.condition)().execute(job.config, artifacts, job.key)
     return ARTIFACT_EXECUTORS[job.kind](job.config, job.key, artifacts)

@@ -1,8 +1,12 @@
-"""Executors run jobs; the interface is small so a distributed backend can be added.
+"""Executors run jobs; the interface is small so that distributed backends plug in.
 
-An executor takes ``(fn, job, artifacts_dir)`` and returns a ``concurrent.futures.Future``.
-``local`` uses a pool of worker processes on this machine (one torch thread each);
-``inline`` runs jobs in the calling process (debugging, tests).
+An executor runs ``submit_job(job, artifacts, inputs)`` and returns a
+``concurrent.futures.Future`` of a ``JobOutput`` (the job's metrics, plus the files it made
+when its workers do not share the driver's file system). ``local`` uses a pool of worker
+processes on this machine (one torch thread each); ``inline`` runs jobs in the calling
+process (debugging, tests); ``ray`` (``synreal.study.ray_executor``) runs them as tasks on a
+Ray cluster. Only the driver (the process that runs the study) writes the run store and the
+output folder.
 """
 
 from __future__ import annotations
@@ -11,18 +15,36 @@ import multiprocessing as mp
 import os
 import signal
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
 from abc import ABC, abstractmethod
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from synreal.errors import UserInputError
 from synreal.registry import Registry
+from synreal.study.artifacts import ArtifactRecord
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    """What a finished job hands back to the driver.
+
+    Attributes:
+        metrics: the job's row (metrics, timings; an artifact's record).
+        files: path under the artifacts folder -> bytes, for the files the job made when
+            the worker does not share the driver's artifacts folder (empty otherwise).
+    """
+
+    metrics: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 class Executor(ABC):
-    """What the study runner needs from an executor: ``workers``, ``submit`` and ``shutdown``.
+    """What the study runner needs from an executor: ``workers``, ``submit``, ``submit_job``, ``shutdown``.
 
-    Subclasses are built as ``cls(workers)`` (None: the executor's own default).
+    Subclasses are built as ``cls(workers, address=None)`` (workers None: the executor's own
+    default; ``address``: where a cluster executor connects, refused by the others).
     """
 
     workers: int
@@ -30,6 +52,16 @@ class Executor(ABC):
     @abstractmethod
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Run ``fn(*args)``; its future resolves to the result (or raises the job's error)."""
+
+    def submit_job(self, job: Any, artifacts: Path, inputs: tuple[ArtifactRecord, ...] = ()) -> Future:
+        """Run one study job; the future resolves to a ``JobOutput``.
+
+        Args:
+            job: the job.
+            artifacts: the driver's artifacts folder (workers of this executor share it).
+            inputs: records of the artifacts the job reads (verified before it starts).
+        """
+        return self.submit(run_job_in_worker, job, str(artifacts), inputs)
 
     @abstractmethod
     def shutdown(self, *, cancel: bool = False) -> None:
@@ -63,7 +95,8 @@ class LocalExecutor(Executor):
         workers: number of processes (default: every available core).
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, address: str | None = None) -> None:
+        _no_address("local", address)
         self.workers = workers or available_cores()
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method), initializer=_init_worker)
@@ -90,29 +123,46 @@ class InlineExecutor(Executor):
 
     workers = 1
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, address: str | None = None) -> None:
+        _no_address("inline", address)
         import torch
 
         torch.set_num_threads(1)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         fut: Future = Future()
-        fut.set_result(fn(*args))  # exceptions propagate: a bug raises here
+        try:
+            fut.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001 - handed over, as a pool would: fut.result() raises it
+            fut.set_exception(exc)
         return fut
 
     def shutdown(self, *, cancel: bool = False) -> None:
         return None
 
 
-def make_executor(kind: str, workers: int | None) -> Executor:
-    """The registered executor ``kind`` with ``workers`` processes."""
-    return EXECUTORS.get(kind)(workers)
+def _no_address(kind: str, address: str | None) -> None:
+    if address is not None:
+        raise UserInputError(f"the {kind} executor runs on this machine and takes no address", key="executor.address")
 
 
-def run_job_in_worker(job: Any, artifacts: str) -> dict[str, Any]:
+def executor_class(kind: str, *, key: str = "executor.kind", file: str | None = None) -> type[Executor]:
+    """The registered executor ``kind``; a ``UserInputError`` naming ``key`` (and ``file``) when unknown."""
+    return EXECUTORS.get(kind, file=file, key=key)
+
+
+def make_executor(kind: str, workers: int | None, *, address: str | None = None) -> Executor:
+    """The registered executor ``kind`` with ``workers`` workers (and a cluster ``address``)."""
+    return executor_class(kind)(workers, address=address)
+
+
+def run_job_in_worker(job: Any, artifacts: str, inputs: tuple[ArtifactRecord, ...] = ()) -> JobOutput:
     """Top-level function that workers execute (picklable by reference)."""
     from synreal.plugins import load_builtin_plugins
     from synreal.study.conditions import execute_job
 
     load_builtin_plugins()
-    return execute_job(job, Path(artifacts))
+    return JobOutput(execute_job(job, Path(artifacts), inputs))
+
+
+import synreal.study.ray_executor  # noqa: E402,F401  (registers "ray"; ray itself is imported only when used)

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from synreal import __version__
 from synreal.analysis.meta import LooksMeta, StudyMeta
 from synreal.analysis.verdicts import SPENDING_POWER
+from synreal.errors import UserInputError
+from synreal.fileio import output_dir
 from synreal.plugins import load_builtin_plugins
+from synreal.study.artifacts import ArtifactCache
 from synreal.study.conditions import CONDITIONS, PlanContext
-from synreal.study.executor import make_executor, run_job_in_worker
+from synreal.study.executor import Executor, executor_class
 from synreal.study.jobs import Job
+from synreal.study.lock import StudyLock
 from synreal.study.samples import SAMPLES_FILE, collect_samples
+from synreal.study.scheduler import Scheduler
 from synreal.study.spec import BaseStudySpec
 from synreal.study.store import RunStore
 from synreal.tasks.base import TASKS
@@ -43,6 +46,7 @@ class StudyOutcome:
     wall_seconds: float
     cpu_seconds: float
     meta: StudyMeta = field(default_factory=StudyMeta)
+    artifacts_from_cache: int = 0
 
     @property
     def cores_busy(self) -> float:
@@ -109,18 +113,29 @@ def run_study(
     *,
     workers: int | None = None,
     executor: str | None = None,
+    address: str | None = None,
     console: Console | None = None,
     max_jobs: int | None = None,
+    cache_dir: str | Path | None = None,
+    share_artifacts: bool | None = None,
+    wait: float = 0.0,
 ) -> StudyOutcome:
     """Run every missing job of ``spec`` and store the results in ``out_dir``.
+
+    Only one run at a time may use ``out_dir``: a second one waits up to ``wait`` seconds,
+    then raises ``synreal.study.lock.StudyLocked``.
 
     Args:
         spec: a validated study spec.
         out_dir: output directory; its results.sqlite is reused (only missing runs execute).
         workers: parallel workers (default: the spec's, else every core).
         executor: executor kind (default: the spec's).
+        address: where the ray executor connects (default: the spec's).
         console: where progress goes (a quiet console for tests).
         max_jobs: stop after this many executed jobs (for testing interruption).
+        cache_dir: root of the shared artifact cache (default: the spec's, else the cache root).
+        share_artifacts: reuse and publish checkpoints through the shared cache (default: the spec's).
+        wait: seconds to wait for another run that holds ``out_dir``.
 
     Returns:
         A StudyOutcome (planned, reused and executed counts, timings, the study's metadata).
@@ -132,39 +147,99 @@ def run_study(
     console = console or Console(stderr=True)
     t0 = time.perf_counter()
     cpu0 = _cpu_seconds()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    choice = resolve_executor(spec, workers, executor, address)
+    out_dir = output_dir(out_dir)
+    with StudyLock(out_dir).acquire(wait) as lock:
+        if lock.recovered:
+            console.print(f"took over the lock of {out_dir} left by {lock.recovered}", highlight=False)
+        return _run_locked(spec, out_dir, choice, console, max_jobs, artifact_cache(spec, cache_dir, share_artifacts),
+                           (t0, cpu0))
+
+
+@dataclass(frozen=True)
+class ExecutorChoice:
+    """The executor a run uses: its class, workers and cluster address (options over the spec's)."""
+
+    kind: str
+    cls: type[Executor]
+    workers: int | None
+    address: str | None
+
+    def make(self) -> Executor:
+        """Start the executor."""
+        return self.cls(self.workers, address=self.address)
+
+
+def resolve_executor(spec: BaseStudySpec, workers: int | None, executor: str | None, address: str | None) -> ExecutorChoice:
+    """The executor of a run: command-line options over the spec's, checked before any work starts."""
+    if workers is not None and workers < 1:
+        raise UserInputError(f"expected at least 1 worker, found {workers}", key="--workers")
+    if executor is not None:
+        cls = executor_class(executor, key="--executor")
+    else:
+        w = spec.where("executor", "kind")
+        try:
+            cls = executor_class(spec.executor.kind, key="executor.kind", file=w["file"])
+        except UserInputError as exc:
+            raise UserInputError(exc.problem, file=w["file"], key=w["key"], line=w["line"], hint=exc.hint) from None
+    kind = executor or spec.executor.kind
+    addr = address if address is not None else (spec.executor.address if kind == spec.executor.kind else None)
+    if addr is not None and kind != "ray":
+        raise UserInputError(f"an address applies to the ray executor only, not {kind!r}",
+                             key="--address" if address is not None else "executor.address")
+    return ExecutorChoice(kind, cls, workers or spec.executor.workers, addr)
+
+
+def artifact_cache(spec: BaseStudySpec, cache_dir: str | Path | None = None, share: bool | None = None) -> ArtifactCache | None:
+    """The shared artifact cache of a run (options over the spec's ``cache`` section), or None when sharing is off."""
+    if not (share if share is not None else spec.cache.artifacts):
+        return None
+    return ArtifactCache(cache_dir if cache_dir is not None else spec.cache.dir)
+
+
+def _run_locked(spec: BaseStudySpec, out_dir: Path, choice: ExecutorChoice, console: Console, max_jobs: int | None,
+                cache: ArtifactCache | None, start: tuple[float, float]) -> StudyOutcome:
+    """``run_study`` once the output directory is ours."""
     artifacts = out_dir / "artifacts"
     artifacts.mkdir(exist_ok=True)
     plan = plan_study(spec)
     jobs, meta = plan.jobs, plan.meta
     store = RunStore(out_dir)
+    sched = Scheduler(store, artifacts, meta.data_fingerprint or "", console, cache=cache, study=spec.name,
+                      locate=lambda exc, job: locate_job_error(spec, job, exc))
     rounds = _Rounds(spec, jobs, meta)
     selected = rounds.first()
     store.set_plan(selected, meta)
-    done = _done_keys(store, jobs, artifacts)
+    stored = store.done_keys()
+    done = sched.settle(selected, stored)
     n_runs = sum(j.kind == "run" for j in selected)
     reused = sum(j.kind == "run" and j.key in done for j in selected)
-    art_reused = sum(j.kind != "run" and j.key in done for j in selected)
+    art_reused = sum(j.kind != "run" and j.key in done and j.key in stored for j in selected)
     todo = [j for j in selected if j.key not in done]
     extra = (f" (adaptive seeds: {spec.adaptive.start} to {spec.adaptive.max}, looks after "
              f"{', '.join(map(str, spec.adaptive.sizes))} seeds)" if spec.adaptive else "")
     if meta.conversions:
         console.print(f"input shape {meta.input_shape}; " + "; ".join(meta.conversions.values()), highlight=False)
+    from_cache = (f" and {sched.from_cache} from the shared cache {cache.dir}" if cache is not None and sched.from_cache
+                  else "")
     console.print(
         f"[bold]{spec.name}[/]: {n_runs} runs planned{extra}; reusing {reused} finished runs and {art_reused} "
-        f"pre-trained checkpoints (same config, synreal {__version__}, data {meta.data_fingerprint}); "
+        f"pre-trained checkpoints{from_cache} (same config, synreal {__version__}, data {meta.data_fingerprint}); "
         f"{sum(j.kind == 'run' for j in todo)} runs and {sum(j.kind != 'run' for j in todo)} pre-trainings to execute"
     )
     executed = 0
-    ex = None
-    kind = executor or spec.executor.kind
+    ex: Executor | None = None
+
+    def executor() -> Executor:
+        nonlocal ex
+        ex = ex or choice.make()
+        return ex
+
     try:
         while True:
             if todo:
-                ex = ex or make_executor(kind, workers or spec.executor.workers)
                 budget = None if max_jobs is None else max_jobs - executed
-                executed += _execute(todo, done, ex, store, meta.data_fingerprint or "", artifacts, console, budget)
+                executed += sched.execute(todo, done, executor, budget)
                 done |= {j.key for j in todo} & store.done_keys()
                 if max_jobs is not None and executed >= max_jobs:
                     break
@@ -176,6 +251,7 @@ def run_study(
             added = [j for j in new_sel if j.key not in known]
             selected = selected + added
             store.set_plan(selected, meta)
+            done = sched.settle(added, done)
             todo = [j for j in added if j.key not in done]
             n_new = sum(j.kind == "run" for j in added)
             n_runs += n_new
@@ -187,15 +263,17 @@ def run_study(
             ex.shutdown(cancel=True)
         total, fin = store.plan_counts()
         console.print(f"[yellow]stopped: {fin} of {total} runs are stored in {store.path}; rerun the same command to resume[/]")
+        store.close()
         raise
     if ex is not None:
         ex.shutdown()
     meta.seeds = sorted({j.labels.seed for j in selected if j.labels is not None})
-    wall = time.perf_counter() - t0
-    outcome = StudyOutcome(out_dir, n_runs, reused, executed, art_reused, wall, _cpu_seconds() - cpu0, meta=meta)
+    wall = time.perf_counter() - start[0]
+    outcome = StudyOutcome(out_dir, n_runs, reused, executed, art_reused, wall, _cpu_seconds() - start[1], meta=meta,
+                           artifacts_from_cache=sched.from_cache)
     meta.timings = {"wall_seconds": wall, "cpu_seconds": outcome.cpu_seconds, "cores_busy": outcome.cores_busy,
                     "executed_jobs": float(executed), "reused_runs": float(reused),
-                    "workers": float(workers or spec.executor.workers or os.cpu_count() or 1)}
+                    "workers": float(ex.workers if ex is not None else choice.workers or os.cpu_count() or 1)}
     meta.reused = reused
     store.set_plan(selected, meta)
     store.close()
@@ -203,11 +281,38 @@ def run_study(
     return outcome
 
 
-def _done_keys(store: RunStore, jobs: list[Job], artifacts: Path) -> set[str]:
-    """Finished jobs; an artifact counts as done only if its file is there too."""
-    done = store.done_keys()
-    return done - {j.key for j in jobs if j.kind != "run" and j.key in done
-                   and not (artifacts / store.get(j.key)["artifact"]).is_file()}
+def locate_job_error(spec: BaseStudySpec, job: Job, exc: UserInputError) -> UserInputError:
+    """A user error a job raised (bad data found in a worker), named at the spec key behind it.
+
+    The key is the error's own when it names a spec section (``retrieval.sizes``), else the
+    data the job read: its source's path, the retrieval pool, or the real data.
+    """
+    top = (exc.key or "").split(".")[0].split("[")[0]
+    if top in type(spec).model_fields:
+        w = spec.where(*_loc(exc.key or ""))
+        if exc.file is None or exc.file == w["file"]:
+            return UserInputError(exc.problem, file=w["file"], key=w["key"], line=w["line"], hint=exc.hint)
+        return UserInputError(exc.message, **w)
+    cfg = job.config
+    source = getattr(cfg, "source", None)
+    names = [s.name for s in spec.sources]
+    label = job.labels.source if job.labels is not None else None
+    if source is not None and label in names:
+        i = names.index(label)
+        return spec.locate(exc, "sources", i, "path" if spec.sources[i].path is not None else "kind")
+    if getattr(cfg, "pool", None) is not None:
+        return spec.locate(exc, "retrieval", "pool")
+    return spec.locate(exc, "real", "path")
+
+
+def _loc(key: str) -> tuple[object, ...]:
+    """'sources[1].path' -> ('sources', 1, 'path')."""
+    out: list[object] = []
+    for part in key.split("."):
+        name, *idx = part.replace("]", "").split("[")
+        out.append(name)
+        out += [int(i) for i in idx if i.isdigit()]
+    return tuple(out)
 
 
 class _Rounds:
@@ -274,40 +379,3 @@ class _Rounds:
 def _cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
-
-
-def _execute(todo: list[Job], done: set[str], ex: Any, store: RunStore, fp: str, artifacts: Path,
-             console: Console, max_jobs: int | None) -> int:
-    """Submit jobs as their dependencies finish; store each result the moment it arrives."""
-    pending = {j.key: j for j in todo}
-    running: dict[Future, Job] = {}
-    finished = set(done)
-    executed = 0
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("jobs"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("training", total=len(todo))
-        while pending or running:
-            # artifacts first, the generator (the longest) before pre-trainings: runs wait on them,
-            # so they set the critical path
-            ready = sorted((j for j in pending.values() if all(d in finished for d in j.deps)),
-                           key=lambda j: (j.kind == "run", j.kind != "generator"))
-            slots = max(0, 2 * ex.workers - len(running))
-            for job in ready[:slots]:
-                if max_jobs is not None and executed + len(running) >= max_jobs:
-                    break
-                del pending[job.key]
-                running[ex.submit(run_job_in_worker, job, str(artifacts))] = job
-            if not running:
-                if max_jobs is not None and executed >= max_jobs:
-                    break
-                raise RuntimeError(f"jobs wait on dependencies that never ran: {sorted(pending)[:3]}")
-            complete, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for fut in complete:
-                job = running.pop(fut)
-                metrics = fut.result()  # a failed job raises here: a bug, or a user error found late
-                store.put(job, fp, __version__, metrics)
-                finished.add(job.key)
-                executed += 1
-                progress.update(task, advance=1, description=job.labels.condition if job.labels else job.kind)
-    return executed

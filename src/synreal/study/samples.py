@@ -2,9 +2,9 @@
 
 A worker that materialises a training set from a source (a pre-training checkpoint, a mix
 run, a retrieved or generated run) stores its first images of each class beside the
-artifacts (``samples/<job key>.npz``); after a study the parent gathers one set per source
-label into ``samples.npz`` for the report's grids. The parent never regenerates data to
-draw them.
+artifacts (``samples/<job key>.npz``; a worker on another machine sends the file back with
+its result); after a study the parent gathers one set per source label into
+``samples.npz`` for the report's grids. The parent never regenerates data to draw them.
 """
 
 from __future__ import annotations

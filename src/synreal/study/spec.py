@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError, field_validator,
+                      model_validator)
 
 from synreal.errors import UserInputError
 from synreal.data.convert import ConversionPolicy
@@ -23,6 +24,14 @@ REAL_CONDITIONS = ("real", "real+aug")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SpecError(ValueError):
+    """A cross-field problem found by a validator, with the key path it is about (for the line number)."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 class RealSpec(_Model):
@@ -221,8 +230,24 @@ UNION_TAGS = frozenset({"list", "adaptive"})  # discriminator tags that pydantic
 class ExecutorSpec(_Model):
     """Where runs execute."""
 
-    kind: str = Field("local", description="registered executor: local (process pool) or inline")
+    kind: str = Field("local", description="registered executor: local (process pool), inline or ray")
     workers: int | None = Field(None, ge=1, le=1024, description="parallel workers (default: all cores)")
+    address: str | None = Field(None, description="ray only: 'auto' joins the cluster on this machine, HOST:PORT or "
+                                "ray://HOST:10001 a remote one; none starts a local Ray instance")
+
+    @model_validator(mode="after")
+    def _address(self) -> "ExecutorSpec":
+        if self.address is not None and self.kind != "ray":
+            raise SpecError(("address",), f"address applies to the ray executor only, not {self.kind!r}")
+        return self
+
+
+class CacheSpec(_Model):
+    """The shared artifact cache: checkpoints another study already trained are reused from it."""
+
+    dir: Path | None = Field(None, description="cache root (default: $SYNREAL_CACHE_DIR, else $XDG_CACHE_HOME/synreal, "
+                             "else ~/.cache/synreal); artifacts go to DIR/artifacts")
+    artifacts: bool = Field(True, description="reuse and share pre-training and generator checkpoints")
 
 
 class BaseStudySpec(_Model):
@@ -246,6 +271,9 @@ class BaseStudySpec(_Model):
     learner: LearnerSpec = Field(default_factory=LearnerSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+    cache: CacheSpec = Field(default_factory=CacheSpec)
+    _file: str | None = PrivateAttr(None)
+    _lines: dict = PrivateAttr(default_factory=dict)
 
     @field_validator("conditions", mode="before")
     @classmethod
@@ -259,7 +287,7 @@ class BaseStudySpec(_Model):
     def _of_this_task(cls, v: list[ConditionSpec]) -> list[ConditionSpec]:
         for i, c in enumerate(v):
             if cls.CONDITIONS and c.condition not in cls.CONDITIONS:
-                raise ValueError(f"conditions[{i}]: condition {c.condition!r} is not one of this task's: "
+                raise SpecError((i,), f"condition {c.condition!r} is not one of this task's: "
                                  f"{', '.join(cls.CONDITIONS)}")
         return v
 
@@ -295,25 +323,54 @@ class BaseStudySpec(_Model):
         """The source called ``name``."""
         return next(s for s in self.sources if s.name == name)
 
-    def _check_references(self, extra: list[tuple[str, list[str] | None]] = ()) -> None:
+    def _check_references(self, extra: list[tuple[tuple[Any, ...], list[str] | None]] = ()) -> None:
         """Unique source names; every source a condition names exists; synthetic conditions have sources and sizes."""
         names = [s.name for s in self.sources]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"source names must be unique; repeated: {dup}")
-        groups = [(f"conditions[{i}].sources", c.sources) for i, c in enumerate(self.conditions)] + list(extra)
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                raise SpecError(("sources", i, "name"), f"source names must be unique; {n!r} is also the name of "
+                                                        f"sources[{names.index(n)}]")
+        groups: list[tuple[tuple[Any, ...], list[str] | None]] = [
+            (("conditions", i, "sources"), c.sources) for i, c in enumerate(self.conditions)
+        ] + list(extra)
         for where, refs in groups:
-            for r in refs or []:
+            for k, r in enumerate(refs or []):
                 if r not in names:
-                    raise ValueError(f"{where} names source {r!r}, but the study defines {names or 'no sources'}")
+                    raise SpecError((*where, k), f"names source {r!r}, but the study defines {names or 'no sources'}")
         for i, c in enumerate(self.conditions):
             if c.condition in SYNTHETIC_CONDITIONS:
                 if not self.sources:
-                    raise ValueError(f"conditions[{i}] ({c.condition}) needs at least one entry under 'sources'")
+                    raise SpecError(("conditions", i), f"{c.condition} needs at least one entry under 'sources'")
                 if not c.n_synthetic:
-                    raise ValueError(f"conditions[{i}] ({c.condition}) needs n_synthetic (a list of sizes)")
+                    raise SpecError(("conditions", i), f"{c.condition} needs n_synthetic (a list of sizes)")
             elif c.sources or c.n_synthetic:
-                raise ValueError(f"conditions[{i}] ({c.condition}) trains on real data only; remove sources/n_synthetic")
+                raise SpecError(("conditions", i), f"{c.condition} trains on real data only; remove sources/n_synthetic")
+
+    def where(self, *loc: Any) -> dict[str, Any]:
+        """``file``, ``key`` and ``line`` of a key path, for a ``UserInputError`` about it.
+
+        Example:
+            >>> s = StudySpec.model_validate({"name": "t", "seeds": [0], "real_fractions": [1], "conditions": ["real"]})
+            >>> s.where("real", "path")
+            {'file': None, 'key': 'real.path', 'line': None}
+        """
+        known = [k for k in range(len(loc), 0, -1) if tuple(loc[:k]) in self._lines]  # not the file's first line
+        return {"file": self._file, "key": loc_to_path(loc) or None,
+                "line": self._lines[tuple(loc[:known[0]])] if known else None}
+
+    def locate(self, exc: UserInputError, *loc: Any) -> UserInputError:
+        """``exc`` (about a data file) re-raised at the spec key that pointed at the data.
+
+        The message keeps the data file, its key or line and the problem, after the spec
+        file, line and key: ``study.yaml:9: real.path: data.npz: images: ...``.
+        """
+        where = self.where(*loc)
+        if exc.file is None or (self._file is not None and exc.file == self._file):
+            # about the spec's key already (a missing path, say): the spec knows the exact key and line;
+            # a key of the data's own (an array name) stays in the message
+            inner = exc.key if exc.key and exc.key.split(".")[0].split("[")[0] != loc[0] else None
+            return UserInputError(f"{inner}: {exc.problem}" if inner else exc.problem, hint=exc.hint, **where)
+        return UserInputError(exc.message, **where)
 
 
 class StudySpec(BaseStudySpec):
@@ -338,11 +395,12 @@ class StudySpec(BaseStudySpec):
 
     @model_validator(mode="after")
     def _references(self) -> "StudySpec":
-        self._check_references([("scaling.sources", self.scaling.sources)] if self.scaling is not None else [])
+        self._check_references([(("scaling", "sources"), self.scaling.sources)] if self.scaling is not None else [])
         if self.scaling is not None and not self.sources:
-            raise ValueError("scaling needs at least one entry under 'sources'")
+            raise SpecError(("scaling",), "scaling needs at least one entry under 'sources'")
         if self.retrieval is not None and self.retrieval.pool == "embedded" and self.real.pool_fraction <= 0:
-            raise ValueError("the embedded retrieval pool is built from held-apart real images: set real.pool_fraction > 0")
+            raise SpecError(("retrieval", "pool"), "the embedded retrieval pool is built from held-apart real images: "
+                                                   "set real.pool_fraction > 0")
         return self
 
 
@@ -378,6 +436,9 @@ def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines
         err = errors[0]
         # a discriminated union adds its tag to the location: the user wrote no such key
         loc = tuple(p for i, p in enumerate(err["loc"]) if not (i == 1 and p in UNION_TAGS))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, SpecError):
+            loc = (*loc, *cause.loc)  # a cross-field check knows which key it is about
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown key {loc[-1]!r}" + _allowed(loc, model)
@@ -389,6 +450,7 @@ def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines
         raise UserInputError(msg + extra, file=file, key=loc_to_path(loc) or None, line=line_for(lines or {}, loc)) from None
     from synreal.tasks.base import TASKS
 
+    spec._file, spec._lines = (str(file) if file is not None else None), dict(lines or {})
     TASKS.get(spec.task)().check_spec(spec, file=file, lines=lines or {})
     return spec
 

@@ -2,6 +2,11 @@
 
 Every finished job is one row, committed in its own transaction the moment it finishes, so
 Ctrl-C or kill -9 loses no finished run and an unfinished one is never read as finished.
+The database uses a rollback journal (``journal_mode=DELETE``, ``synchronous=FULL``), not a
+write-ahead log: each commit lands in ``results.sqlite`` itself before ``put`` returns, so
+that file alone is always complete (a copy taken mid-run, a lost side file), it works on
+network file systems, and a read-only study can be read. An artifact job's row also records
+its file's size and SHA-256 (``synreal.study.artifacts.ArtifactRecord``).
 The study's plan (which jobs the current spec asks for, with their factor labels) is stored
 too, so ``synreal report DIR`` rebuilds the report without the spec or the data.
 """
@@ -19,6 +24,7 @@ import pandas as pd
 
 from synreal.analysis.meta import StudyMeta
 from synreal.errors import UserInputError
+from synreal.study.artifacts import ArtifactRecord
 from synreal.study.jobs import Job, canonical
 
 SCHEMA = """
@@ -59,13 +65,47 @@ class RunStore:
     def __init__(self, out_dir: Path, *, create: bool = True) -> None:
         self.out_dir = Path(out_dir)
         self.path = self.out_dir / DB_NAME
-        if not create and not self.path.is_file():
-            raise UserInputError(f"no study results here (expected {DB_NAME}); run 'synreal run SPEC --out {self.out_dir}' first", file=self.out_dir)
+        if not create:
+            self._con = self._open_read_only()
+            return
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA synchronous=FULL")
-        self._con.executescript(SCHEMA)
+        try:
+            # a store written by an older version may still be in WAL mode: this folds the log back in
+            self._con.execute("PRAGMA journal_mode=DELETE")
+            self._con.execute("PRAGMA synchronous=FULL")
+            self._con.executescript(SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self._con.close()
+            if "locked" not in str(exc):
+                raise
+            raise UserInputError("another process holds this database open (database is locked)", file=self.path,
+                                 hint="wait for it to finish") from None
+        except sqlite3.DatabaseError as exc:
+            self._con.close()
+            raise UserInputError(f"not a synreal results database ({exc}); move it away or choose another --out",
+                                 file=self.path) from None
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """Open an existing store for reading only (works on read-only folders and file systems)."""
+        if not self.path.is_file():
+            raise UserInputError(f"no study results here (expected {DB_NAME}); run 'synreal run SPEC --out {self.out_dir}' "
+                                 "first", file=self.out_dir)
+        uri = self.path.resolve().as_uri()
+        last: Exception | None = None
+        # immutable=1 as a fallback: a WAL-mode store in a read-only folder cannot create its -shm file
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                con = sqlite3.connect(uri + query, uri=True, timeout=30, isolation_level=None)
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            except sqlite3.DatabaseError as exc:
+                last = exc
+                continue
+            if not {"jobs", "plan", "meta"} <= tables:
+                con.close()
+                raise UserInputError("holds no synreal study results (no jobs, plan and meta tables)", file=self.path)
+            return con
+        raise UserInputError(f"not a synreal results database ({last})", file=self.path)
 
     def close(self) -> None:
         """Close the database."""
@@ -88,6 +128,10 @@ class RunStore:
         """Metrics of a finished job, or None."""
         row = self._con.execute("SELECT metrics FROM jobs WHERE key=?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
+
+    def artifact(self, key: str) -> ArtifactRecord | None:
+        """The file record of a finished artifact job (None: not finished, or stored without a checksum)."""
+        return ArtifactRecord.from_metrics(self.get(key))
 
     def set_plan(self, jobs: list[Job], meta: StudyMeta) -> None:
         """Replace the stored plan and study metadata (one transaction)."""

@@ -107,13 +107,16 @@ def _resolve_sources(spec: StudySpec, target: Shape) -> tuple[dict[str, SourceRe
         cls = SOURCES.get(s.kind)
         config = cls.Config.model_validate(s.knobs)
         path = fingerprint = None
-        if s.path is not None:
-            p = Path(s.path).expanduser().resolve()
-            if not p.exists():
-                raise UserInputError(f"no such file or directory: {p}", key=f"sources[{i}].path")
-            path, fingerprint = str(p), file_fingerprint(p)
-        src = cls(config, Path(path)) if cls.needs_path else cls(config)
-        shape = src.output_shape()
+        try:
+            if s.path is not None:
+                p = Path(s.path).expanduser().resolve()
+                if not p.exists():
+                    raise UserInputError("no such file or directory", file=p)
+                path, fingerprint = str(p), file_fingerprint(p)
+            src = cls(config, Path(path)) if cls.needs_path else cls(config)
+            shape = src.output_shape()
+        except UserInputError as exc:
+            raise spec.locate(exc, "sources", i, "path" if s.path is not None else "kind") from None
         check_convertible(shape, target, spec.convert, what_src=f"source {s.name!r} (sources[{i}])",
                           what_dst="the real data")
         conversions[s.name] = describe(shape, target, spec.convert, name=s.name)
@@ -163,8 +166,15 @@ class Classification(Task):
         from synreal.study.spec import ConditionSpec
 
         r = spec.real
-        real = DATASETS.get(r.dataset)(Path(r.path) if r.path else None, image_size=r.image_size,
-                                       channels=r.channels, key="real.path")
+        try:
+            real = DATASETS.get(r.dataset)(Path(r.path) if r.path else None, image_size=r.image_size,
+                                           channels=r.channels, key="real.path")
+        except UserInputError as exc:
+            raise spec.locate(exc, "real", "path") from None
+        if spec.retrieval is not None and spec.retrieval.pool != "embedded":
+            pool = Path(spec.retrieval.pool).expanduser()
+            if not pool.exists():
+                raise UserInputError(f"no such file or directory: {pool}", **spec.where("retrieval", "pool"))
         split = make_split(real.labels, test_fraction=r.test_fraction, pool_fraction=r.pool_fraction,
                            seed=r.split_seed)
         fingerprint = real.fingerprint()

@@ -296,6 +296,8 @@ class TrackingResult:
         combined: metric family -> combined result over all sequences.
         benchmark: the preprocessing applied (MOT15, MOT17, MOT20), per sequence.
         notes: what the evaluator decided on the user's behalf (e.g. shared MOT17 gt).
+        warnings: sequence -> why its scores mean little (an empty ground truth: every
+            tracker box is a false positive, MOTA is -FP/1 and so on).
     """
 
     tracker: str
@@ -303,6 +305,7 @@ class TrackingResult:
     combined: dict[str, dict[str, Any]]
     benchmark: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def _value(res: Mapping[str, dict[str, Any]], name: str) -> float:
@@ -609,8 +612,26 @@ def evaluate_folders(
         for tseq in sorted(pairs):
             gt, n = load_gt(pairs[tseq])
             items[tseq] = (gt, read_mot_file(files[tseq], "tracker", n_frames=n), n)
-        results.append(_run_with_progress(items, tname, benchmark, do_preproc, threshold, progress, notes))
+        res = _run_with_progress(items, tname, benchmark, do_preproc, threshold, progress, notes)
+        res.warnings = empty_gt_warnings({k: v[0] for k, v in items.items()})
+        results.append(res)
     return results
+
+
+def empty_gt_warnings(gts: Mapping[str, MotTable]) -> dict[str, str]:
+    """Sequence -> a warning, for ground truths with no box to match (their scores are meaningless).
+
+    Example:
+        >>> empty_gt_warnings({"a": MotTable.empty(), "b": MotTable.from_rows([[1, 1, 0, 0, 5, 5, 1, 1, 1]])})
+        {'a': 'the ground truth has no boxes: every tracker box counts as a false positive'}
+    """
+    out = {}
+    for seq, gt in gts.items():
+        if len(gt) == 0:
+            out[seq] = "the ground truth has no boxes: every tracker box counts as a false positive"
+        elif not (gt.conf != 0).any():
+            out[seq] = "no ground-truth box is marked to be considered (every consider flag is 0)"
+    return out
 
 
 def _run_with_progress(items, tname, benchmark, do_preproc, threshold, progress, notes) -> TrackingResult:  # type: ignore[no-untyped-def]

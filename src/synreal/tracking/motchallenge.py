@@ -274,13 +274,22 @@ def _validate(table: MotTable, arr: np.ndarray, kind: Kind, n_frames: int | None
         (arr[:, 0] < 1, "frame: expected a frame number >= 1, found {v}"),
         (arr[:, 0] != np.floor(arr[:, 0]), "frame: expected a whole number, found {v}"),
         (~np.isfinite(arr[:, 2:6]).all(axis=1), "box: expected finite numbers, found {v}"),
-        ((arr[:, 4] < 0) | (arr[:, 5] < 0), "box: expected width and height >= 0, found {v}"),
+        ((arr[:, 4] <= 0) | (arr[:, 5] <= 0), "box: expected width and height > 0 (a zero-size box can match "
+                                              "nothing), found {v}"),
     ]
     if kind != "det":
         checks.append((arr[:, 1] < 0, "id: expected an id >= 0, found {v}"))
         checks.append((arr[:, 1] != np.floor(arr[:, 1]), "id: expected a whole number, found {v}"))
     if n_frames is not None:
         checks.append((arr[:, 0] >= n_frames + 1, f"frame: expected at most seqLength = {n_frames}, found {{v}}"))
+    # confidence, class, visibility (and world coordinates): NaN or inf would flow silently into the scores
+    rest = ~np.isfinite(arr[:, 6:])
+    if rest.any():
+        i, j = (int(x) for x in np.argwhere(rest)[0])
+        names = GT_COLUMNS if kind == "gt" else TRACKER_COLUMNS
+        col = names[6 + j] if 6 + j < len(names) else f"column {7 + j}"
+        raise UserInputError(f"{col}: expected a finite number, found {arr[i, 6 + j]}", file=table.source,
+                             line=int(table.line[i]) if table.line is not None else None)
     for bad, msg in checks:
         if bad.any():
             i = int(np.argmax(bad))
