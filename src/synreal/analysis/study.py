@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synreal.analysis.advice import Advice, AdviceSpec, advise, parse_advice
+from synreal.analysis.advice.study import runs_from_results
 from synreal.analysis.augmentation import augmentation_gains, missing_baselines
 from synreal.analysis.cells import scaling_grid_configs
 from synreal.analysis.equivalency import EquivalencyAnalysis, equivalency_analysis
@@ -33,6 +35,7 @@ from synreal.analysis.substitution import (
     substitution_tests,
 )
 from synreal.analysis.verdicts import Looks, t_bounds
+from synreal.errors import UserInputError
 
 VERDICT_FAMILIES = ("substitutability", "ranking", "augmentation", "retrieval")
 Cell = tuple[str, str, int, float]  # (condition, source, n_synthetic, real_fraction)
@@ -51,6 +54,8 @@ class AnalysisSettings:
         looks: the adaptive seed schedule (None: one look at whatever seeds each cell has).
         decide: verdict families that adaptive seeding works to decide.
         reference_fraction: real fraction of the substitutability reference ``R``.
+        advice: prices and a goal: what to buy (None: no purchase advice).
+        n_train_real: the real training split (runs the advice suggests beyond it need more real data).
     """
 
     metric: str = "accuracy"
@@ -60,6 +65,8 @@ class AnalysisSettings:
     looks: Looks | None = None
     decide: tuple[str, ...] = ("substitutability", "ranking")
     reference_fraction: float = 1.0
+    advice: AdviceSpec | None = None
+    n_train_real: float | None = None
 
 
 @dataclass
@@ -84,6 +91,7 @@ class StudyAnalysis:
         has_reference: whether real-only runs at the reference fraction exist.
         scaling: the scaling-law fits per source (``synreal.analysis.scaling.scaling_analysis``).
         equivalency: effective data per source (``synreal.analysis.equivalency``).
+        advice: what to buy for the spec's goal (``synreal.analysis.advice``), when it asks.
     """
 
     settings: AnalysisSettings
@@ -101,6 +109,7 @@ class StudyAnalysis:
     has_reference: bool = False
     scaling: ScalingAnalysis | None = None
     equivalency: EquivalencyAnalysis | None = None
+    advice: Advice | None = None
 
     def verdicts(self) -> pd.DataFrame:
         """Every verdict in one tidy table (saved as ``verdicts.csv`` beside the report).
@@ -142,6 +151,7 @@ def settings_from_meta(meta: dict[str, Any], level: float) -> AnalysisSettings:
         0.5
     """
     spec_report = (meta.get("spec") or {}).get("report") or {}
+    advice = (meta.get("spec") or {}).get("advice")
     looks = None
     sched = meta.get("looks")
     if sched:
@@ -154,6 +164,8 @@ def settings_from_meta(meta: dict[str, Any], level: float) -> AnalysisSettings:
         level=level,
         looks=looks,
         decide=tuple((sched or {}).get("decide", ("substitutability", "ranking"))),
+        advice=parse_advice(advice) if advice is not None else None,
+        n_train_real=float(meta["n_train_real"]) if meta.get("n_train_real") else None,
     )
 
 
@@ -257,14 +269,25 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
                                      n_boot=n_boot)
         scaling = scaling_analysis(results, law_settings)
         equivalency = equivalency_analysis(results, law_settings)
+    advice = _advice(results, s, n_boot, warnings) if laws and s.advice is not None else None
     return StudyAnalysis(
-        scaling=scaling, equivalency=equivalency, settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
+        scaling=scaling, equivalency=equivalency, advice=advice, settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
         gains=gains, missing_baselines=missing, retrieval=retrieval,
         retrieval_cells=retrieval_cells(results, metric=s.metric, level=s.level),
         probe=probe_gaps(results, metric=s.metric, higher_is_better=s.higher_is_better, level=s.level,
                          looks=s.looks),
         warnings=warnings, has_reference=has_ref,
     )
+
+
+def _advice(results: pd.DataFrame, s: AnalysisSettings, n_boot: int, warnings: list[str]) -> Advice | None:
+    """What to buy, or a warning that says why the study cannot tell (the rest of the report stands)."""
+    try:
+        return advise(runs_from_results(results, s.metric, s.higher_is_better), s.advice, metric=s.metric,
+                      higher_is_better=s.higher_is_better, level=s.level, n_boot=n_boot, n_train_real=s.n_train_real)
+    except UserInputError as exc:
+        warnings.append(f"No purchase advice: {exc.problem}.")
+        return None
 
 
 def cells_needing_seeds(analysis: StudyAnalysis, families: Iterable[str] | None = None) -> set[Cell]:

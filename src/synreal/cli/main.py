@@ -25,10 +25,11 @@ err_console = Console(stderr=True)
 
 def _register_subcommands() -> None:
     """Each concern adds its own commands; the CLI imports the library, never the reverse."""
-    from synreal.cli import fit, mot, study
+    from synreal.cli import advise, fit, mot, study
 
     study.register(app)
     fit.register(app)
+    advise.register(app)
     app.add_typer(mot.app, name="mot", help="Tracking data: generate, read, show and evaluate MOTChallenge sequences.")
 
 

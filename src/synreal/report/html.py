@@ -33,7 +33,7 @@ from synreal.report.sections import ORDER, SECTIONS, ReportContext, Section
 
 CORE_MODULES = ("synreal.report.section_core", "synreal.report.section_substitution",
                 "synreal.report.section_flexibility", "synreal.report.section_augmentation")
-OPTIONAL_MODULES = ("synreal.report.section_scaling", "synreal.report.section_retrieval")
+OPTIONAL_MODULES = ("synreal.report.section_scaling", "synreal.report.section_retrieval", "synreal.report.section_advice")
 
 
 @dataclass

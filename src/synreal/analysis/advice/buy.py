@@ -1,0 +1,622 @@
+"""What to buy: the cheapest purchase that reaches a target (or the best one a budget buys), per option.
+
+For each option (:mod:`~synreal.analysis.advice.options`) and each seed resample of its law:
+
+- **target**: along the frontier ``s(n)`` (the real samples that reach the target error with
+  ``n`` synthetic ones), the cost ``n c_syn + s c_real + hours(n, s) c_hour`` is minimised
+  over the points inside the region the law's cross-validation trusts
+  (:mod:`~synreal.analysis.advice.check`); a curve option has a single point, its fixed ``n``;
+- **budget**: along the budget line ``cost(n, s) = budget`` the predicted error is minimised,
+  inside the same region.
+
+Intervals come from the same seed resamples as every other interval of the project (a
+Student-t interval with the bootstrap standard error, ``k - 1`` degrees of freedom, on the log
+scale for counts and money). The saving against real data alone, ``1 - cost / cost_real``
+(or, with a budget, the metric gained over real data alone) is computed per resample, paired
+by seed; an option is **recommended** only when that interval lies above 0 (the verdict rule
+of ``docs/verdicts.md``: a claim only when its interval excludes the threshold). Where the
+cheapest point the law predicts lies outside the trusted region, the advice says
+"extrapolation: not advised" and names the run that would make it advisable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synreal.analysis import bootstrap as bs
+from synreal.analysis.advice.check import CellStatus, LawCheck, cross_validate
+from synreal.analysis.advice.options import (
+    FittedOption,
+    Hours,
+    build_options,
+    fit_option,
+)
+from synreal.analysis.advice.spec import AdviceSpec, Goal, resolve_goal
+from synreal.errors import UserInputError
+
+GRID_POINTS = 241  # synthetic sizes tried per joint option (log-spaced)
+GRID_SPAN = 10.0  # the grid runs from n_min / SPAN to n_max * SPAN; only the checked region is advised
+CV_BOOT = 400  # seed resamples for the cross-validation intervals
+CHEAPER_OUTSIDE = 0.05  # an optimum outside the region this much cheaper (or better) is named
+
+
+class Status(str, Enum):
+    """Whether an option gets advice."""
+
+    ADVISED = "advised"  # its point lies inside the region its law was checked on
+    EXTRAPOLATION = "extrapolation"  # the law's point lies outside it: not advised
+    UNREACHABLE = "unreachable"  # the law never reaches the target (or the budget buys nothing)
+    MISFIT = "misfit"  # no measured cell passes cross-validation: the law misses the data
+    UNTESTED = "untested"  # no cell could be held out (too few sizes)
+
+
+class Recommendation(str, Enum):
+    """What the comparison with real data alone supports."""
+
+    REFERENCE = "reference"  # real data alone: what the others are compared with
+    RECOMMENDED = "recommended"  # the saving (or gain) interval lies above 0
+    NOT_SHOWN = "not-shown"  # it contains 0
+    WORSE = "worse"  # it lies below 0: costs more (buys less) than real data alone
+    NO_REFERENCE = "no-reference"  # real data alone is not advised: nothing to compare with
+    NO_INTERVAL = "no-interval"  # fewer than 2 seeds: no interval, no claim
+    NOT_ADVISED = "not-advised"  # the option itself is not advised (see its status)
+
+
+class Reason(str, Enum):
+    """Why a run is suggested."""
+
+    OUTSIDE = "outside"  # the goal's point lies outside the checked region
+    CHEAPER_OUTSIDE = "cheaper-outside"  # an advised point exists, but the law predicts a better one outside
+    MORE_SIZES = "more-sizes"  # the law could not be cross-validated
+    MORE_REAL_DATA = "more-real-data"  # the point needs more real samples than the study's split holds
+
+
+Triple = tuple[float, float, float]  # (value, lo, hi)
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One point to buy, with intervals over seeds.
+
+    Attributes:
+        n_synthetic, n_real: samples to buy (``(value, lo, hi)``).
+        cost: its price.
+        metric: the metric the law predicts there (its mean over training runs).
+        hours: hours of compute of one training run there.
+        inside: whether it lies inside the checked region.
+    """
+
+    n_synthetic: Triple
+    n_real: Triple
+    cost: Triple
+    metric: Triple
+    hours: float
+    inside: bool
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A run that would extend the checked region to where the law's best point lies.
+
+    Attributes:
+        condition, source: the option's configuration.
+        n_synthetic: synthetic samples (0 for real-only).
+        n_real: real samples (rounded).
+        real_fraction: ``n_real`` as a fraction of the study's real training split (None
+            when unknown, e.g. for a table).
+        reason: why it is suggested.
+    """
+
+    condition: str
+    source: str
+    n_synthetic: float
+    n_real: float
+    real_fraction: float | None
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class OptionAdvice:
+    """The advice for one option.
+
+    Attributes:
+        key, label, condition, source, kind, reference: the option (see ``Option``).
+        n_fixed: its synthetic size (None when the law chooses it).
+        status: whether its point is advised.
+        point: the advised purchase (None unless ``status`` is ADVISED).
+        outside: the law's best point outside the checked region, when it is not advised or
+            is better than the advised one by more than 5% (None otherwise).
+        safe: with a target, the cheapest purchase inside the region that reaches it at the
+            one-sided level (the real samples' upper bound; the advised point reaches it only
+            on average): ``(n_synthetic, n_real, cost)``, or None.
+        comparison: with a target, the saving against real data alone (a fraction of its
+            cost); with a budget, the metric gained over real data alone (positive: better).
+        recommendation: what the comparison supports.
+        frontier: for each synthetic size searched, the point estimate's frontier (target:
+            ``n_real`` that reaches it and its ``cost``; budget: the budget line's ``n_real`` and
+            the ``metric`` there), whether that point is ``advisable`` (inside the checked
+            region), and the advised purchase at that size (``advised_real`` and
+            ``advised_cost`` or ``advised_metric``; NaN where the region does not reach).
+        check: the cross-validation of the law.
+        params: the fitted law.
+        hours: the run-time model.
+        suggestions: runs that would make a better point advisable.
+        floor: the best metric the law can reach (the curve's asymptote; None for the joint law).
+        fit: the fitted law (its :meth:`~synreal.analysis.advice.FittedOption.error` predicts).
+    """
+
+    key: str
+    label: str
+    condition: str
+    source: str
+    kind: str
+    reference: bool
+    n_fixed: float | None
+    status: Status
+    point: Purchase | None
+    outside: Purchase | None
+    safe: tuple[float, float, float] | None
+    comparison: Triple | None
+    recommendation: Recommendation
+    frontier: pd.DataFrame = field(repr=False)
+    check: LawCheck = field(repr=False)
+    params: dict[str, float] = field(default_factory=dict)
+    hours: Hours = field(default_factory=Hours)
+    suggestions: tuple[Suggestion, ...] = ()
+    floor: float | None = None
+    fit: FittedOption | None = field(default=None, repr=False)
+
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What to buy, for every option.
+
+    Attributes:
+        spec: prices and the goal as given.
+        goal: the goal resolved against the metric's declaration.
+        level: coverage of every interval.
+        n_boot: seed resamples.
+        n_seeds: distinct seeds in the runs.
+        n_train_real: the study's real training split (None for a table).
+        options: the reference (real data alone) first.
+        skipped: ``(label, reason)`` of configurations measured too thinly for a law.
+    """
+
+    spec: AdviceSpec
+    goal: Goal
+    level: float
+    n_boot: int
+    n_seeds: int
+    n_train_real: float | None
+    options: tuple[OptionAdvice, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reference(self) -> OptionAdvice:
+        """Real data alone."""
+        return next(o for o in self.options if o.reference)
+
+    @property
+    def best(self) -> OptionAdvice | None:
+        """The cheapest (target) or best (budget) option that is recommended, else real data alone when advised."""
+        rec = [o for o in self.options if o.recommendation is Recommendation.RECOMMENDED]
+        if not rec:
+            return self.reference if self.reference.status is Status.ADVISED else None
+        if self.goal.mode == "target":
+            return min(rec, key=lambda o: o.point.cost[0])
+        return max(rec, key=lambda o: o.point.metric[0])
+
+    def option(self, key: str) -> OptionAdvice:
+        """The option with ``key``."""
+        return next(o for o in self.options if o.key == key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (NaN stays NaN: the writer sanitises it)."""
+        def purchase(p: Purchase | None) -> dict[str, Any] | None:
+            if p is None:
+                return None
+            return {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.__dict__.items()}
+
+        out = []
+        for o in self.options:
+            inside, tested = o.check.coverage
+            out.append({
+                "key": o.key, "label": o.label, "condition": o.condition, "source": o.source, "kind": o.kind,
+                "reference": o.reference, "n_fixed": o.n_fixed, "status": o.status.value,
+                "recommendation": o.recommendation.value, "point": purchase(o.point), "outside": purchase(o.outside),
+                "safe": dict(zip(("n_synthetic", "n_real", "cost"), o.safe)) if o.safe else None,
+                "comparison": list(o.comparison) if o.comparison else None, "params": o.params,
+                "hours_model": o.hours.__dict__, "floor": o.floor,
+                "suggestions": [{**s.__dict__, "reason": s.reason.value} for s in o.suggestions],
+                "cross_validation": {
+                    "level": o.check.level, "adjusted_level": o.check.adjusted_level, "inside": inside,
+                    "p_value": o.check.p_value, "rejected": o.check.rejected,
+                    "tested": tested, "cells": [{**c.__dict__} for c in o.check.checks],
+                    "status": [st.value for st in o.check.status]},
+            })
+        best = self.best
+        return {"goal": self.goal.__dict__, "costs": self.spec.costs.model_dump(), "level": self.level,
+                "n_boot": self.n_boot, "n_seeds": self.n_seeds, "n_train_real": self.n_train_real,
+                "best": best.key if best else None, "options": out,
+                "skipped": [{"option": a, "reason": b} for a, b in self.skipped]}
+
+
+# ---------------------------------------------------------------- evaluation per resample
+
+
+def _interval(reps: np.ndarray, est: float, level: float, k: int, log: bool) -> Triple:
+    """``(est, lo, hi)`` from seed-bootstrap replicates (t with ``k - 1`` df; log scale for positive amounts)."""
+    if not np.isfinite(est):
+        return float(est), float("nan"), float("nan")
+    reps = reps[~np.isnan(reps)]
+    if k < 2 or reps.size < 2:
+        return float(est), float("nan"), float("nan")
+    if log:
+        with np.errstate(divide="ignore"):
+            lo, hi = bs.se_interval(np.log(np.maximum(reps, 0)), np.log(est), level, df=k - 1, var_factor=k / (k - 1))
+        return float(est), float(np.exp(lo)), float(np.exp(hi))
+    lo, hi = bs.se_interval(reps, est, level, df=k - 1, var_factor=k / (k - 1))
+    return float(est), float(lo), float(hi)
+
+
+def _grid(fo: FittedOption) -> np.ndarray:
+    """Synthetic sizes to search: the fixed size of a curve, a wide log grid plus the measured sizes for the joint law."""
+    opt = fo.option
+    if opt.kind == "curve":
+        return np.array([float(opt.n_synthetic)])
+    lo, hi = min(opt.sizes), max(opt.sizes)
+    wide = np.geomspace(max(1.0, lo / GRID_SPAN), hi * GRID_SPAN, GRID_POINTS)
+    return np.unique(np.concatenate([wide, np.asarray(opt.sizes, dtype=float)]))
+
+
+@dataclass
+class _Eval:
+    """One option's goal evaluated for the point estimate (row 0) and every resample."""
+
+    n: np.ndarray  # (R,) synthetic samples at the best inside point (NaN: none)
+    s: np.ndarray  # (R,)
+    value: np.ndarray  # (R,) cost (target) or error (budget); inf when no inside point
+    out_j: int | None  # grid index of the point estimate's best point ignoring the region
+    frontier: pd.DataFrame
+    safe: tuple[float, float, float] | None = None  # (n, s, cost) reaching the target at the one-sided level
+
+
+def _target_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec, level: float, k: int) -> _Eval:
+    """Cheapest point inside the region where the law reaches the target, per parameter row.
+
+    At each synthetic size the law needs ``s*(n)`` real samples; any ``s >= s*(n)`` reaches the
+    target too, so the cheapest advisable ``s`` is ``s*(n)`` or, where ``s*(n)`` lies below the
+    region, the region's smallest real size there.
+    """
+    c = spec.costs
+    G = _grid(fo)
+    P = fo.stacked()
+    star = fo.real_needed(G, goal.error, P)  # (R, G): the frontier of each row
+    star = np.where(star < 1.0, 1.0, star)  # at least one real sample
+    lo, hi = check.region.column(G)
+    S = np.maximum(star, np.where(np.isnan(lo), np.inf, lo))
+    hours = fo.option.hours
+    cost = c.synthetic_sample * G + c.real_sample * S + c.compute_hour * hours(G, S)
+    inside = np.isfinite(S) & (S <= hi * (1 + 1e-9)) & check.region.contains(np.broadcast_to(G, S.shape), S)
+    masked = np.where(inside, cost, np.inf)
+    j = np.argmin(masked, axis=1)
+    rows = np.arange(P.shape[0])
+    best = masked[rows, j]
+    has = np.isfinite(best)
+    fitted = ~np.isnan(P).any(axis=1)
+    value = np.where(fitted, best, np.nan)
+    n = np.where(has & fitted, G[j], np.nan)
+    s = np.where(has & fitted, S[rows, j], np.nan)
+    ok = np.isfinite(star[0])
+    free = c.synthetic_sample * G + c.real_sample * star[0] + c.compute_hour * hours(G, star[0])
+    free = np.where(ok, free, np.inf)
+    out_j = int(np.argmin(free)) if np.isfinite(free).any() else None
+    frontier = pd.DataFrame({"n_synthetic": G, "n_real": star[0], "cost": np.where(ok, free, np.nan),
+                             "advisable": check.region.contains(G, star[0]) & ok,
+                             "advised_real": np.where(inside[0], S[0], np.nan),
+                             "advised_cost": np.where(inside[0], cost[0], np.nan)})
+    return _Eval(n=n, s=s, value=value, out_j=out_j, frontier=frontier,
+                 safe=_safe(fo, check, star, G, lo, hi, spec, level, k))
+
+
+def _safe(fo: FittedOption, check: LawCheck, star: np.ndarray, G: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+          spec: AdviceSpec, level: float, k: int) -> tuple[float, float, float] | None:
+    """The cheapest point whose real samples reach the target at the one-sided ``level`` (not just on average).
+
+    At each synthetic size the needed real samples get a one-sided upper bound from the
+    resamples (the t rule on the log scale); the cheapest such bound inside the region is a
+    purchase that reaches the target with that confidence, as far as the law is right.
+    """
+    if k < 2 or star.shape[0] < 3:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(star)
+    # sizes where fewer than 2 resamples reach the target get no bound (NaN, never advised below)
+    enough = np.isfinite(logs[1:]).sum(axis=0) >= 2
+    up = np.full(G.shape, np.nan)
+    if enough.any():
+        _, up[enough] = bs.se_interval(logs[1:, enough], logs[0, enough], 2 * level - 1, df=k - 1,
+                                       var_factor=k / (k - 1))
+    S = np.maximum(np.exp(np.minimum(up, 700.0)), np.where(np.isnan(lo), np.inf, lo))
+    c = spec.costs
+    cost = c.synthetic_sample * G + c.real_sample * S + c.compute_hour * fo.option.hours(G, S)
+    inside = np.isfinite(S) & (S <= hi * (1 + 1e-9)) & check.region.contains(G, S)
+    if not inside.any():
+        return None
+    j = int(np.argmin(np.where(inside, cost, np.inf)))
+    return float(G[j]), float(S[j]), float(cost[j])
+
+
+def _budget_line(fo: FittedOption, spec: AdviceSpec, budget: float) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic sizes and the real samples that exhaust the budget with them (NaN where none is left)."""
+    c, h = spec.costs, fo.option.hours
+    G = _grid(fo)
+    per_n = c.synthetic_sample + c.compute_hour * h.t_n
+    per_s = c.real_sample + c.compute_hour * h.t_s
+    S = (budget - c.compute_hour * h.t0 - per_n * G) / per_s
+    return G, np.where(S >= 1.0, S, np.nan)
+
+
+def _budget_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec) -> _Eval:
+    """Lowest predicted error inside the region within the budget, per parameter row.
+
+    More real data lowers the error, so at each synthetic size the best affordable point is on
+    the budget line or, where the line runs above the region, the region's largest real size.
+    """
+    G, line = _budget_line(fo, spec, goal.budget)
+    P = fo.stacked()
+    lo, hi = check.region.column(G)
+    S = np.minimum(line, np.where(np.isnan(hi), -np.inf, hi))
+    ok = np.isfinite(line)
+    inside = ok & (S >= lo * (1 - 1e-9)) & check.region.contains(G, np.where(ok, S, np.nan))
+    err = fo.error(G, np.where(inside, S, 1.0), P)  # (R, G)
+    masked = np.where(inside[None], err, np.inf)
+    j = np.argmin(masked, axis=1)
+    rows = np.arange(P.shape[0])
+    best = masked[rows, j]
+    has = np.isfinite(best)
+    fitted = ~np.isnan(P).any(axis=1)
+    value = np.where(fitted, best, np.nan)
+    err_line = fo.error(G, np.where(ok, line, 1.0), P[:1])[0]
+    free = np.where(ok, err_line, np.inf)
+    out_j = int(np.argmin(free)) if np.isfinite(free).any() else None
+    frontier = pd.DataFrame({"n_synthetic": G, "n_real": line, "metric": goal.to_metric(np.where(ok, err_line, np.nan)),
+                             "advisable": check.region.contains(G, line) & ok,
+                             "advised_real": np.where(inside, S, np.nan),
+                             "advised_metric": goal.to_metric(np.where(inside, err[0], np.nan))})
+    return _Eval(n=np.where(has & fitted, G[j], np.nan), s=np.where(has & fitted, S[j], np.nan), value=value,
+                 out_j=out_j, frontier=frontier)
+
+
+def _clip(t: Triple, measured: np.ndarray) -> Triple:
+    """An interval of an advised size kept to the sizes measured (no advised point lies beyond them)."""
+    lo, hi = float(np.min(measured)), float(np.max(measured))
+    return t[0], float(np.clip(t[1], lo, hi)), float(np.clip(t[2], lo, hi))
+
+
+def _purchase(fo: FittedOption, ev: _Eval, goal: Goal, spec: AdviceSpec, level: float, k: int) -> Purchase:
+    """The advised purchase of the point estimate, with intervals over the resamples."""
+    n0, s0 = float(ev.n[0]), float(ev.s[0])
+    c = spec.costs
+    hours = float(fo.option.hours(n0, s0))
+    fixed_n = fo.option.kind == "curve"
+    n_iv = (n0, n0, n0) if fixed_n else _clip(_interval(ev.n[1:], n0, level, k, log=True), fo.option.cells()[0])
+    s_iv = _clip(_interval(ev.s[1:], s0, level, k, log=True), fo.option.cells()[1])
+    err_at = fo.error(np.array([n0]), np.array([s0]), fo.stacked())[:, 0]  # the law's error at the advised point
+    e_iv = _interval(err_at[1:], float(err_at[0]), level, k, log=False)
+    metric = tuple(sorted(float(goal.to_metric(v)) for v in e_iv[1:]))
+    metric_iv = (float(goal.to_metric(e_iv[0])), *metric) if np.isfinite(e_iv[1]) else (
+        float(goal.to_metric(e_iv[0])), float("nan"), float("nan"))
+    if goal.mode == "target":
+        cost_iv = _interval(ev.value[1:], float(ev.value[0]), level, k, log=True)
+    else:
+        spent = c.synthetic_sample * n0 + c.real_sample * s0 + c.compute_hour * hours
+        cost_iv = (spent, spent, spent)
+    return Purchase(n_synthetic=n_iv, n_real=s_iv, cost=cost_iv, metric=metric_iv, hours=hours, inside=True)
+
+
+def _outside(fo: FittedOption, ev: _Eval, goal: Goal, spec: AdviceSpec) -> Purchase | None:
+    """The point estimate's best point ignoring the region, when it lies outside it (no intervals: extrapolation)."""
+    if ev.out_j is None:
+        return None
+    row = ev.frontier.iloc[ev.out_j]
+    if bool(row["advisable"]):
+        return None
+    n, s = float(row["n_synthetic"]), float(row["n_real"])
+    hours = float(fo.option.hours(n, s))
+    nan = float("nan")
+    if goal.mode == "target":
+        cost, metric = float(row["cost"]), goal.value
+    else:
+        c = spec.costs
+        cost, metric = c.synthetic_sample * n + c.real_sample * s + c.compute_hour * hours, float(row["metric"])
+    return Purchase(n_synthetic=(n, nan, nan), n_real=(s, nan, nan), cost=(cost, nan, nan), metric=(metric, nan, nan),
+                    hours=hours, inside=False)
+
+
+def _round2(x: float) -> float:
+    """Two significant digits (a size to run)."""
+    if not np.isfinite(x) or x <= 0:
+        return x
+    return float(np.round(x, -int(np.floor(np.log10(x))) + 1))
+
+
+def _suggest(fo: FittedOption, status: Status, outside: Purchase | None, n_train_real: float | None) -> list[Suggestion]:
+    """The run that would bring the law's best point inside the checked region."""
+    opt = fo.option
+    out: list[Suggestion] = []
+    if outside is not None:
+        n = 0.0 if opt.n_synthetic == 0 else _round2(outside.n_synthetic[0])
+        if opt.kind == "curve":
+            n = float(opt.n_synthetic)
+        s = _round2(max(outside.n_real[0], 1.0))
+        frac = None if not n_train_real else float(s / n_train_real)
+        too_much = n_train_real is not None and s > n_train_real
+        reason = Reason.MORE_REAL_DATA if too_much else (
+            Reason.OUTSIDE if status is not Status.ADVISED else Reason.CHEAPER_OUTSIDE)
+        out.append(Suggestion(opt.condition, opt.source, n, s, frac, reason))
+    elif status is Status.UNTESTED:
+        cs = np.asarray(opt.cells()[1])
+        s = _round2(2 * float(cs.max()))
+        if n_train_real:
+            s = min(s, float(n_train_real))
+        frac = None if not n_train_real else float(s / n_train_real)
+        out.append(Suggestion(opt.condition, opt.source, float(opt.n_synthetic or 0.0), s, frac, Reason.MORE_SIZES))
+    return out
+
+
+def _compare(values: np.ndarray, ref: np.ndarray, goal: Goal, level: float, k: int) -> Triple:
+    """Saving ``1 - cost / cost_ref`` (target) or metric gain ``err_ref - err`` (budget), per resample, paired."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if goal.mode == "target":
+            d = 1.0 - values / ref
+            d = np.where(np.isinf(ref) & np.isfinite(values), 1.0, d)
+        else:
+            d = ref - values
+    return _interval(d[1:], float(d[0]), level, k, log=False)
+
+
+def _recommend(cmp: Triple | None) -> Recommendation:
+    """The verdict rule of docs/verdicts.md: recommended only when the interval lies above 0.
+
+    An interval may run off to infinity (a resample whose purchase leaves the checked region
+    costs without bound): it is still an interval, and it reaches 0 only if it contains it.
+    """
+    if cmp is None or np.isnan(cmp[1]) or np.isnan(cmp[2]):
+        return Recommendation.NO_INTERVAL
+    if cmp[1] > 0:
+        return Recommendation.RECOMMENDED
+    return Recommendation.WORSE if cmp[2] < 0 else Recommendation.NOT_SHOWN
+
+
+def _status(ev: _Eval, check: LawCheck) -> Status:
+    """Advised, or why not."""
+    if np.isfinite(ev.value[0]):
+        return Status.ADVISED
+    if check.region.empty:
+        return Status.MISFIT if check.rejected or CellStatus.FAIL in check.status else Status.UNTESTED
+    return Status.EXTRAPOLATION if ev.out_j is not None else Status.UNREACHABLE
+
+
+def _params(fo: FittedOption) -> dict[str, float]:
+    """The law's parameters by their names in the docs (``a, b, c`` for a curve)."""
+    names = ("a", "b", "c") if fo.option.kind == "curve" else fo.law.names
+    return {p: float(v) for p, v in zip(names, fo.params)}
+
+
+def advise(
+    frame: pd.DataFrame,
+    spec: AdviceSpec,
+    *,
+    metric: str,
+    higher_is_better: bool,
+    level: float = 0.95,
+    n_boot: int = 1000,
+    random_state: int = 0,
+    n_train_real: float | None = None,
+    source: str | None = None,
+    cv_boot: int = CV_BOOT,
+) -> Advice:
+    """What to buy to reach a target (or the best a budget buys), for every option, with intervals.
+
+    Args:
+        frame: one row per run: ``condition, source, n_synthetic, n_real, seed, error`` and
+            optionally ``hours`` (see :func:`~synreal.analysis.advice.options.build_options`);
+            ``condition == "real"`` is real data alone, the reference.
+        spec: prices and the goal.
+        metric: the metric the errors come from (the target must name it).
+        higher_is_better: its direction (error = 1 - metric when True).
+        level: coverage of every interval (and of the cross-validation's prediction intervals).
+        n_boot: seed resamples (0: no intervals, hence no cross-validation and no advice).
+        random_state: seed of the resamples.
+        n_train_real: the real training split a study could draw from (suggested runs beyond
+            it need more real data).
+        source: the file the runs came from, for messages.
+        cv_boot: seed resamples behind the cross-validation's prediction intervals (at most
+            ``n_boot``; at least 2 for any cell to be checked).
+
+    Returns:
+        An :class:`Advice`.
+
+    Raises:
+        UserInputError: a target outside the metric's range or on another metric, a goal no
+            option reaches (every law levels off above the target, or the budget pays for no
+            run), or runs without a real-only learning curve.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> rows = [{"condition": "real", "source": "none", "n_synthetic": 0, "n_real": s, "seed": k,
+        ...          "error": 2 * s**-0.5 + rng.normal(0, 0.002)} for s in (50, 100, 200, 400, 800)
+        ...         for k in range(4)]
+        >>> rows += [{"condition": "pretrain", "source": "fonts", "n_synthetic": 5000, "n_real": s, "seed": k,
+        ...           "error": 1 * s**-0.5 + rng.normal(0, 0.002)} for s in (50, 100, 200, 400, 800)
+        ...          for k in range(4)]
+        >>> spec = AdviceSpec.model_validate({"costs": {"real_sample": 0.4, "synthetic_sample": 0.002},
+        ...                                   "target": {"metric": "accuracy", "value": 0.9}})
+        >>> adv = advise(pd.DataFrame(rows), spec, metric="accuracy", higher_is_better=True, n_boot=200)
+        >>> ref, pre = adv.options
+        >>> round(ref.point.n_real[0], -1), round(pre.point.n_real[0], -1), pre.recommendation.value
+        (390.0, 100.0, 'recommended')
+    """
+    goal = resolve_goal(spec, metric, higher_is_better, source=source)
+    options, skipped = build_options(frame, source=source)
+    k = int(pd.unique(frame["seed"]).size)
+    rng = np.random.default_rng(random_state)
+    B = int(n_boot) if k >= 2 else 0
+    mult = bs.seed_multiplicities(k, B, rng) if B else np.zeros((0, k), dtype=np.int64)
+    fitted = [fit_option(o, mult) for o in options]
+    checks = [cross_validate(fo, mult[:max(int(cv_boot), 0)], level) for fo in fitted]
+    evals = [_target_eval(fo, chk, goal, spec, level, k) if goal.mode == "target" else
+             _budget_eval(fo, chk, goal, spec) for fo, chk in zip(fitted, checks)]
+    ref_i = next(i for i, o in enumerate(options) if o.reference)
+    ref_status = _status(evals[ref_i], checks[ref_i])
+    out = []
+    for fo, chk, ev in zip(fitted, checks, evals):
+        opt = fo.option
+        status = _status(ev, chk)
+        point = _purchase(fo, ev, goal, spec, level, k) if status is Status.ADVISED else None
+        outside = _outside(fo, ev, goal, spec)
+        if outside is not None and point is not None:
+            if goal.mode == "target":
+                better = outside.cost[0] < (1 - CHEAPER_OUTSIDE) * point.cost[0]
+            else:  # in error units (the metric's direction drops out)
+                better = goal.to_metric(outside.metric[0]) < (1 - CHEAPER_OUTSIDE) * goal.to_metric(point.metric[0])
+            outside = outside if better else None
+        comparison = None
+        if opt.reference:
+            rec = Recommendation.REFERENCE
+        elif status is not Status.ADVISED:
+            rec = Recommendation.NOT_ADVISED
+        elif ref_status is not Status.ADVISED:
+            rec = Recommendation.NO_REFERENCE
+        else:
+            comparison = _compare(ev.value, evals[ref_i].value, goal, level, k)
+            rec = _recommend(comparison)
+        floor = float(goal.to_metric(fo.params[2])) if opt.kind == "curve" else None
+        out.append(OptionAdvice(
+            key=opt.key, label=opt.label, condition=opt.condition, source=opt.source, kind=opt.kind,
+            reference=opt.reference, n_fixed=opt.n_synthetic, status=status, point=point, outside=outside,
+            safe=ev.safe if status is Status.ADVISED else None,
+            comparison=comparison, recommendation=rec, frontier=ev.frontier, check=chk, params=_params(fo),
+            hours=opt.hours, suggestions=tuple(_suggest(fo, status, outside, n_train_real)), floor=floor, fit=fo))
+    if all(o.status is Status.UNREACHABLE for o in out):
+        _unreachable(out, goal, source)
+    return Advice(spec=spec, goal=goal, level=float(level), n_boot=B, n_seeds=k, n_train_real=n_train_real,
+                  options=tuple(out), skipped=tuple(skipped))
+
+
+def _unreachable(options: list[OptionAdvice], goal: Goal, source: str | None) -> None:
+    """No option can reach the goal at all: that is the user's target (or budget) to change."""
+    if goal.mode == "budget":
+        raise UserInputError(f"a budget of {goal.budget:g} does not pay for a single training run of any option",
+                             file=source, key="advice.budget")
+    floors = [f"{o.label} levels off at {o.floor:.4g}" for o in options if o.floor is not None]
+    why = f" ({'; '.join(floors)})" if floors else ""
+    raise UserInputError(f"no option reaches {goal.metric} {goal.value:g}{why}", file=source,
+                         key="advice.target.value", hint="lower the target")
