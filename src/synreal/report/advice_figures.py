@@ -232,31 +232,39 @@ def plot_costs(adv: Advice, path: str | Path) -> Path:
     ax = fig.add_axes([0.42, 1.0 / height, 0.52, (height - 1.45) / height])
     colour = {Recommendation.RECOMMENDED: "#009E73", Recommendation.REFERENCE: REAL_COLOUR}
     ys = np.arange(len(opts))[::-1]
-    values = []
+    drawn = []
     for y, o in zip(ys, opts):
         if o.point is None:
             ax.text(0.02, y, f"not advised ({o.status.value})", va="center", ha="left", fontsize=FONT - 2,
                     transform=ax.get_yaxis_transform(), color="0.4")
             continue
-        t = o.point.cost if g.mode == "target" else o.point.metric
-        col = colour.get(o.recommendation, "#E69F00")
-        err = [[t[0] - t[1]], [t[2] - t[0]]] if np.isfinite(t[1]) and np.isfinite(t[2]) else None
-        ax.errorbar([t[0]], [y], xerr=err, fmt="o", color=col, capsize=3, markersize=6)
-        ax.annotate(money(t[0]) if g.mode == "target" else f"{t[0]:.3f}", (t[0], y), xytext=(0, 7),
+        drawn.append((y, o.point.cost if g.mode == "target" else o.point.metric,
+                      colour.get(o.recommendation, "#E69F00")))
+    values = [v for _, t3, _ in drawn for v in t3 if np.isfinite(v)]
+    lo_ax, hi_ax = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = 0.08 * (hi_ax - lo_ax if hi_ax > lo_ax else abs(hi_ax) + 1e-9)
+    lo_ax, hi_ax = (0.0 if g.mode == "target" else lo_ax - pad), hi_ax + pad
+    for y, t3, col in drawn:
+        v, lo, hi = t3
+        if np.isfinite(lo) or np.isinf(lo):
+            # an interval that runs off without bound ends in an arrow at the edge of the plot
+            a, b = (max(lo, lo_ax), min(hi, hi_ax))
+            ax.plot([a, b], [y, y], color=col, linewidth=1.5)
+            for end, bound, mark in ((a, lo, "<"), (b, hi, ">")):
+                ax.plot([end], [y], marker=mark if np.isinf(bound) else "|", color=col, markersize=7)
+        ax.plot([v], [y], "o", color=col, markersize=6)
+        ax.annotate(money(v) if g.mode == "target" else f"{v:.3f}", (v, y), xytext=(0, 7),
                     textcoords="offset points", ha="center", fontsize=FONT - 3, color=col)
-        values += [v for v in t if np.isfinite(v)]
     ax.set_yticks(ys)
     ax.set_yticklabels([o.label for o in opts], fontsize=FONT - 2)
     ax.set_ylim(-0.7, len(opts) - 0.3)
     ax.tick_params(axis="x", labelsize=FONT - 2)
-    if values:
-        lo, hi = min(values), max(values)
-        pad = 0.08 * (hi - lo if hi > lo else abs(hi) + 1e-9)
-        ax.set_xlim(0 if g.mode == "target" else lo - pad, hi + pad)
+    ax.set_xlim(lo_ax, hi_ax)
     what = f"cost to reach {g.metric} {g.value:g}" if g.mode == "target" else f"{g.metric} bought with {money(g.budget)}"
     ax.set_xlabel(what, fontsize=FONT - 1)
     ax.set_title(f"Each option with its {100 * adv.level:g}% interval", fontsize=FONT - 1)
-    fig.text(0.02, 0.15 / height, "green: recommended; black: real data alone; orange: not recommended",
+    fig.text(0.02, 0.1 / height, "green: recommended; black: real data alone; orange: not recommended;\n"
+             "an arrow: the interval has no bound on that side",
              fontsize=FONT - 3, color="0.35")
     ax.grid(axis="x", color="0.9")
     for side in ("top", "right"):

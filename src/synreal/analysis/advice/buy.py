@@ -265,6 +265,23 @@ def _interval(reps: np.ndarray, est: float, level: float, k: int, log: bool) -> 
     return float(est), float(lo), float(hi)
 
 
+def price(spec: AdviceSpec, hours: Hours, n: Any, s: Any) -> np.ndarray:
+    """What ``n`` synthetic and ``s`` real samples cost, with one training run's compute.
+
+    An unbounded size costs without bound; a free item (price 0) adds nothing, even then.
+
+    Example:
+        >>> spec = AdviceSpec.model_validate({"costs": {"real_sample": 0.4, "synthetic_sample": 0.002,
+        ...                                             "compute_hour": 2}, "budget": 1})
+        >>> float(price(spec, Hours(0.5, 0.0, 0.001, True), 1000, 100))
+        43.2
+    """
+    c = spec.costs
+    n, s = np.asarray(n, dtype=float), np.asarray(s, dtype=float)
+    total = c.real_sample * s + (c.synthetic_sample * n if c.synthetic_sample else 0.0)
+    return total + (c.compute_hour * hours(n, s) if c.compute_hour else 0.0)
+
+
 def _grid(fo: FittedOption) -> np.ndarray:
     """Synthetic sizes to search: the fixed size of a curve, a wide log grid plus the measured sizes for the joint law."""
     opt = fo.option
@@ -294,15 +311,13 @@ def _target_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec
     target too, so the cheapest advisable ``s`` is ``s*(n)`` or, where ``s*(n)`` lies below the
     region, the region's smallest real size there.
     """
-    c = spec.costs
     G = _grid(fo)
     P = fo.stacked()
     star = fo.real_needed(G, goal.error, P)  # (R, G): the frontier of each row
     star = np.where(star < 1.0, 1.0, star)  # at least one real sample
     lo, hi = check.region.column(G)
     S = np.maximum(star, np.where(np.isnan(lo), np.inf, lo))
-    hours = fo.option.hours
-    cost = c.synthetic_sample * G + c.real_sample * S + c.compute_hour * hours(G, S)
+    cost = price(spec, fo.option.hours, G, S)
     inside = np.isfinite(S) & (S <= hi * (1 + 1e-9)) & check.region.contains(np.broadcast_to(G, S.shape), S)
     masked = np.where(inside, cost, np.inf)
     j = np.argmin(masked, axis=1)
@@ -314,7 +329,7 @@ def _target_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec
     n = np.where(has & fitted, G[j], np.nan)
     s = np.where(has & fitted, S[rows, j], np.nan)
     ok = np.isfinite(star[0])
-    free = c.synthetic_sample * G + c.real_sample * star[0] + c.compute_hour * hours(G, star[0])
+    free = price(spec, fo.option.hours, G, star[0])
     free = np.where(ok, free, np.inf)
     out_j = int(np.argmin(free)) if np.isfinite(free).any() else None
     frontier = pd.DataFrame({"n_synthetic": G, "n_real": star[0], "cost": np.where(ok, free, np.nan),
@@ -344,8 +359,7 @@ def _safe(fo: FittedOption, check: LawCheck, star: np.ndarray, G: np.ndarray, lo
         _, up[enough] = bs.se_interval(logs[1:, enough], logs[0, enough], 2 * level - 1, df=k - 1,
                                        var_factor=k / (k - 1))
     S = np.maximum(np.exp(np.minimum(up, 700.0)), np.where(np.isnan(lo), np.inf, lo))
-    c = spec.costs
-    cost = c.synthetic_sample * G + c.real_sample * S + c.compute_hour * fo.option.hours(G, S)
+    cost = price(spec, fo.option.hours, G, S)
     inside = np.isfinite(S) & (S <= hi * (1 + 1e-9)) & check.region.contains(G, S)
     if not inside.any():
         return None
@@ -403,7 +417,6 @@ def _clip(t: Triple, measured: np.ndarray) -> Triple:
 def _purchase(fo: FittedOption, ev: _Eval, goal: Goal, spec: AdviceSpec, level: float, k: int) -> Purchase:
     """The advised purchase of the point estimate, with intervals over the resamples."""
     n0, s0 = float(ev.n[0]), float(ev.s[0])
-    c = spec.costs
     hours = float(fo.option.hours(n0, s0))
     fixed_n = fo.option.kind == "curve"
     n_iv = (n0, n0, n0) if fixed_n else _clip(_interval(ev.n[1:], n0, level, k, log=True), fo.option.cells()[0])
@@ -416,7 +429,7 @@ def _purchase(fo: FittedOption, ev: _Eval, goal: Goal, spec: AdviceSpec, level: 
     if goal.mode == "target":
         cost_iv = _interval(ev.value[1:], float(ev.value[0]), level, k, log=True)
     else:
-        spent = c.synthetic_sample * n0 + c.real_sample * s0 + c.compute_hour * hours
+        spent = float(price(spec, fo.option.hours, n0, s0))
         cost_iv = (spent, spent, spent)
     return Purchase(n_synthetic=n_iv, n_real=s_iv, cost=cost_iv, metric=metric_iv, hours=hours, inside=True)
 
@@ -434,8 +447,7 @@ def _outside(fo: FittedOption, ev: _Eval, goal: Goal, spec: AdviceSpec) -> Purch
     if goal.mode == "target":
         cost, metric = float(row["cost"]), goal.value
     else:
-        c = spec.costs
-        cost, metric = c.synthetic_sample * n + c.real_sample * s + c.compute_hour * hours, float(row["metric"])
+        cost, metric = float(price(spec, fo.option.hours, n, s)), float(row["metric"])
     return Purchase(n_synthetic=(n, nan, nan), n_real=(s, nan, nan), cost=(cost, nan, nan), metric=(metric, nan, nan),
                     hours=hours, inside=False)
 

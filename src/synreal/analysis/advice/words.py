@@ -63,10 +63,12 @@ def pct(x: float) -> str:
     """A fraction as a whole percentage.
 
     Example:
-        >>> pct(0.834), pct(-0.1)
-        ('83%', '-10%')
+        >>> pct(0.834), pct(-0.1), pct(float("-inf"))
+        ('83%', '-10%', 'unbounded')
     """
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.0f}%"
+    if x is None or np.isnan(x):
+        return "n/a"
+    return "unbounded" if np.isinf(x) else f"{100 * x:.0f}%"
 
 
 def _metric(x: float) -> str:
@@ -108,10 +110,14 @@ def _cap(text: str) -> str:
 
 
 def _buys(o: OptionAdvice, p: Purchase, level: float) -> str:
-    """'about N synthetic (interval) and S real samples (interval)'."""
-    real = f"about {count(p.n_real[0])} real samples ({_iv(p.n_real, count, level)})"
+    """'about N synthetic (interval) and S real samples (interval)'; a size the goal fixes has no interval."""
+    def amount(t: tuple[float, float, float], noun: str) -> str:
+        fixed = bool(np.isfinite(t[1]) and np.isclose(t[1], t[2], rtol=1e-9))
+        return f"about {count(t[0])} {noun}" + ("" if fixed else f" ({_iv(t, count, level)})")
+
+    real = amount(p.n_real, "real samples")
     if o.n_fixed is None:
-        return f"about {count(p.n_synthetic[0])} synthetic ({_iv(p.n_synthetic, count, level)}) and {real}"
+        return f"{amount(p.n_synthetic, 'synthetic')} and {real}"
     return real
 
 
@@ -191,11 +197,11 @@ def option_sentence(o: OptionAdvice, adv: Advice, *, margin: bool = True) -> str
             text = (f"With {_goal(adv)}, {subj} buys {g.metric} {_metric(p.metric[0])} ({_iv(p.metric, _metric, lv)}) "
                     f"with {_buys(o, p, lv)}")
         text += "." if o.reference else _comparison(o, adv) + "."
-        if margin and o.safe is not None:
+        shown = o.reference or o.recommendation is Recommendation.RECOMMENDED
+        if margin and shown and o.safe is not None:
             syn = f"{count(o.safe[0])} synthetic and " if o.n_fixed is None else ""
-            text += (f" That point reaches the target as the law predicts it, on average over training runs; with a "
-                     f"one-sided {100 * lv:g}% margin for the law's uncertainty, buy {syn}{count(o.safe[1])} real "
-                     f"samples, costing {money(o.safe[2])}.")
+            text += (f" (The law puts the average run at the target there; with a one-sided {100 * lv:g}% margin for "
+                     f"its uncertainty, buy {syn}{count(o.safe[1])} real samples, costing {money(o.safe[2])}.)")
         if o.outside is not None:
             q = o.outside
             better = (f"costing {money(q.cost[0])}" if g.mode == "target" else f"reaching {g.metric} {_metric(q.metric[0])}")
