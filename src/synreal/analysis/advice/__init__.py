@@ -12,20 +12,11 @@ synthetic and real sizes), priced with the user's costs:
 - :mod:`~synreal.analysis.advice.words`: the one place the advice becomes sentences.
 
 Modules: ``spec``, ``options`` (options and their laws), ``check`` (cross-validation and the
-trusted region), ``buy`` (frontier, cheapest point, intervals, verdicts), ``study`` (adapters),
-``words``.
+trusted region), ``buy`` (frontier, cheapest point, intervals, verdicts), ``results`` (the typed
+advice), ``study`` (adapters), ``words``, ``planted`` (simulated studies for tests and benchmarks).
 """
 
-from synreal.analysis.advice.buy import (
-    Advice,
-    OptionAdvice,
-    Purchase,
-    Reason,
-    Recommendation,
-    Status,
-    Suggestion,
-    advise,
-)
+from synreal.analysis.advice.buy import advise, price
 from synreal.analysis.advice.check import (
     CellStatus,
     Check,
@@ -40,6 +31,15 @@ from synreal.analysis.advice.options import (
     build_options,
     fit_option,
 )
+from synreal.analysis.advice.results import (
+    Advice,
+    OptionAdvice,
+    Purchase,
+    Reason,
+    Recommendation,
+    Status,
+    Suggestion,
+)
 from synreal.analysis.advice.spec import (
     AdviceSpec,
     Costs,
@@ -52,5 +52,5 @@ from synreal.analysis.advice.spec import (
 __all__ = [
     "Advice", "AdviceSpec", "CellStatus", "Check", "Costs", "FittedOption", "Goal", "Hours", "LawCheck", "Option",
     "OptionAdvice", "Purchase", "Reason", "Recommendation", "Region", "Status", "Suggestion", "Target",
-    "advise", "build_options", "cross_validate", "fit_option", "parse_advice", "resolve_goal",
+    "advise", "build_options", "cross_validate", "fit_option", "parse_advice", "price", "resolve_goal",
 ]

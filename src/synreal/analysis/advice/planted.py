@@ -115,6 +115,10 @@ class Coverage:
         advised: share of studies where both options were advised.
         recommended: share where the synthetic option was recommended.
         all_cells_pass: share where cross-validation passed every cell of both laws.
+        full_region: the same shares of intervals holding the truth, among the studies where
+            every cell passed (the region is then the whole grid, the truth's own domain; when
+            a cell near the optimum fails, the advice keeps away from it and its cheapest
+            point is dearer than the truth's by design).
     """
 
     sims: int
@@ -128,6 +132,7 @@ class Coverage:
     advised: float
     recommended: float
     all_cells_pass: float
+    full_region: dict[str, float]
 
 
 def coverage(laws: PlantedLaws, *, sims: int, n_seeds: int, level: float, target: float, real_cost: float,
@@ -140,19 +145,23 @@ def coverage(laws: PlantedLaws, *, sims: int, n_seeds: int, level: float, target
         >>> c.sims, 0 <= c.cost <= 1
         (2, True)
     """
-    from synreal.analysis.advice.buy import Recommendation, Status, advise
+    from synreal.analysis.advice.buy import advise
+    from synreal.analysis.advice.results import Recommendation, Status
     from synreal.analysis.advice.spec import AdviceSpec
 
     spec = AdviceSpec.model_validate({"costs": {"real_sample": real_cost, "synthetic_sample": synthetic_cost},
                                       "target": {"metric": "accuracy", "value": target}})
     truth = true_cheapest(laws, 1 - target, real_cost, synthetic_cost)
     hits = {k: [] for k in ("n", "s", "cost", "saving", "real_s", "real_cost")}
+    full = {k: [] for k in hits}
     advised = recommended = all_pass = 0
     for i in range(sims):
         adv = advise(planted_runs(laws, n_seeds, seed * 100_003 + i), spec, metric="accuracy",
                      higher_is_better=True, level=level, n_boot=n_boot, cv_boot=cv_boot, random_state=i)
         ref, syn = adv.options[0], adv.options[1]
-        all_pass += all(st.value == "pass" for o in adv.options for st in o.check.status)
+        whole = all(st.value == "pass" for o in adv.options for st in o.check.status)
+        all_pass += whole
+        before = {k: len(v) for k, v in hits.items()}
 
         def inside(t: tuple[float, float, float], v: float) -> bool:
             return bool(t[1] <= v <= t[2])
@@ -166,8 +175,12 @@ def coverage(laws: PlantedLaws, *, sims: int, n_seeds: int, level: float, target
             hits["cost"].append(inside(syn.point.cost, truth["cost"]))
         if syn.comparison is not None:
             hits["saving"].append(inside(syn.comparison, truth["saving"]))
+        if whole:
+            for k, v in hits.items():
+                full[k] += v[before[k]:]
         advised += ref.status is Status.ADVISED and syn.status is Status.ADVISED
         recommended += syn.recommendation is Recommendation.RECOMMENDED
     rate = {k: float(np.mean(v)) if v else float("nan") for k, v in hits.items()}
     return Coverage(sims=sims, level=level, advised=advised / sims, recommended=recommended / sims,
-                    all_cells_pass=all_pass / sims, **rate)
+                    all_cells_pass=all_pass / sims, full_region={k: float(np.mean(v)) if v else float("nan")
+                                                                 for k, v in full.items()}, **rate)

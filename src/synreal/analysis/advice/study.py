@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synreal.analysis.advice.buy import Advice, advise
+from synreal.analysis.advice.buy import advise
+from synreal.analysis.advice.results import Advice
 from synreal.analysis.advice.spec import AdviceSpec, parse_advice
 from synreal.analysis.scaling import error_from_metric
 from synreal.analysis.scaling.tables import _numeric, row_suffix, where_args

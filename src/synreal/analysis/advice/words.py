@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from synreal.analysis.advice.buy import (
+from synreal.analysis.advice.check import LawCheck
+from synreal.analysis.advice.results import (
     Advice,
     OptionAdvice,
     Purchase,
@@ -20,7 +21,6 @@ from synreal.analysis.advice.buy import (
     Status,
     Suggestion,
 )
-from synreal.analysis.advice.check import LawCheck
 
 
 def money(x: float) -> str:
