@@ -34,7 +34,7 @@ BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
     "report section": ("synreal.report.section_core", "synreal.report.section_substitution",
                        "synreal.report.section_flexibility", "synreal.report.section_augmentation",
                        "synreal.report.section_scaling", "synreal.report.section_retrieval",
-                       "synreal.report.section_tracking"),
+                       "synreal.report.section_tracking", "synreal.report.section_advice"),
 }
 """The modules whose import registers the built-in plugins, by registry kind."""
 STUDY_KINDS = ("task", "dataset", "learner", "synthetic source", "retriever", "condition", "executor")

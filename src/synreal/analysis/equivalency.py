@@ -74,7 +74,7 @@ class LearningCurve:
 
     def invert(self, error: Any) -> np.ndarray:
         """Real size whose fitted error is ``error`` (``inf`` at or below the asymptote ``c``)."""
-        return _invert(np.asarray(error, dtype=float), self.a, self.b, self.c)
+        return invert_curve(error, self.a, self.b, self.c)
 
     def inside(self, error: Any) -> np.ndarray:
         """True where ``error`` lies within the measured part of the curve."""
@@ -84,16 +84,42 @@ class LearningCurve:
         return (e >= lo - tol) & (e <= hi + tol)
 
 
-def _invert(e: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``n`` with ``a n^-b + c = e``; ``inf`` where ``e <= c``, vectorised with broadcasting."""
+def invert_curve(e: Any, a: Any, b: Any, c: Any) -> np.ndarray:
+    """The size ``n`` at which the curve ``a n^-b + c`` equals ``e``, vectorised with broadcasting.
+
+    Args:
+        e: the error(s) to reach.
+        a, b, c: the curve's parameters (arrays broadcast against ``e``, e.g. one row per
+            bootstrap resample).
+
+    Returns:
+        ``n``; ``inf`` where ``e <= c`` (the curve never gets there), NaN where ``e`` is NaN.
+
+    Example:
+        >>> invert_curve(np.array([0.17, 0.01]), 3.0, 0.5, 0.02).round(1).tolist()
+        [400.0, inf]
+    """
+    e, a, b, c = (np.asarray(v, dtype=float) for v in (e, a, b, c))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = (e - c) / a
         n = np.where(ratio > 0, np.exp(-np.log(np.where(ratio > 0, ratio, 1.0)) / b), np.inf)
     return np.where(np.isnan(e), np.nan, n)
 
 
-def _curve_law(y: np.ndarray) -> Law:
-    """The single law with the learning curve's bounds: ``a > 0``, ``b > 0``, ``0 <= c < 1``."""
+def curve_law(y: np.ndarray) -> Law:
+    """The single law with the learning curve's bounds: ``a > 0``, ``b > 0``, ``0 <= c < 1``.
+
+    Args:
+        y: the errors to be fitted (``c`` stays below the largest of them, and below 1).
+
+    Returns:
+        A :class:`~synreal.analysis.scaling.Law` of kind ``"single"`` (``D, alpha, C`` are
+        ``a, b, c``).
+
+    Example:
+        >>> curve_law(np.array([0.3, 0.1])).bounds["C"]
+        (0.0, 0.3)
+    """
     top = float(np.max(y))
     c_hi = min(top, 1.0 - 1e-9) if top <= 1 else top
     return Law("single", {"D": (1e-9, 1e6), "alpha": (0.01, 3.0), "C": (0.0, max(c_hi, 1e-9))}, {})
@@ -141,7 +167,7 @@ def _fit_curve(real: pd.DataFrame, space: str, source: str | None):
         raise UserInputError(f"space must be one of {', '.join(SPACES)}; found {space!r}", file=source, key="space")
     if space == "log" and (data.y <= 0).any():
         raise UserInputError("a log-space learning curve needs positive errors", file=source, key="error")
-    law = _curve_law(data.y)
+    law = curve_law(data.y)
     P, _ = point_fit(law, data, space)
     a, b, c = (float(v) for v in P)
     n_lo, n_hi = float(data.n.min()), float(data.n.max())
@@ -274,7 +300,7 @@ def effective_data(
         Wg = wt @ G
         with np.errstate(invalid="ignore", divide="ignore"):
             e_b = np.where(Wg > 0, ((wt * t_err) @ G) / np.where(Wg > 0, Wg, 1.0), np.nan)
-        n_b = _invert(e_b, P_b[:, :1], P_b[:, 1:2], P_b[:, 2:3])
+        n_b = invert_curve(e_b, P_b[:, :1], P_b[:, 1:2], P_b[:, 2:3])
         # Few seeds: a t interval with the bootstrap standard error of log n_eff (as in the scaling fit).
         with np.errstate(divide="ignore", invalid="ignore"):
             l_lo, l_hi = bs.se_interval(np.log(n_b), np.log(n_eff), float(level), df=k - 1, var_factor=k / (k - 1))

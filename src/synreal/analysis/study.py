@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from synreal.analysis.advice import Advice, AdviceSpec, advise, parse_advice
+from synreal.analysis.advice.study import runs_from_results
 from synreal.analysis.augmentation import augmentation_gains, missing_baselines
 from synreal.analysis.cells import scaling_grid_configs
 from synreal.analysis.equivalency import EquivalencyAnalysis, equivalency_analysis
@@ -39,6 +41,7 @@ from synreal.analysis.substitution import (
 )
 from synreal.analysis.tracking import TrackingAnalysis, analyse_tracking
 from synreal.analysis.verdicts import Looks, t_bounds
+from synreal.errors import UserInputError
 
 Cell = tuple[str, str, int, float]  # (condition, source, n_synthetic, real_fraction)
 
@@ -59,6 +62,8 @@ class AnalysisSettings:
         baseline: the condition every synthetic gain is set beside besides ``real``
             (``real+aug``: plain augmentation; ``kalman``: the tracker that learns nothing).
         item: what one synthetic sample is, in words (``images``, ``sequences``).
+        advice: prices and a goal: what to buy (None: no purchase advice).
+        n_train_real: the real training split (runs the advice suggests beyond it need more real data).
     """
 
     metric: str = "accuracy"
@@ -70,6 +75,8 @@ class AnalysisSettings:
     reference_fraction: float = 1.0
     baseline: str = "real+aug"
     item: str = "images"
+    advice: AdviceSpec | None = None
+    n_train_real: float | None = None
 
 
 @dataclass
@@ -95,6 +102,7 @@ class StudyAnalysis:
         scaling: the scaling-law fits per source (``synreal.analysis.scaling.scaling_analysis``).
         equivalency: effective data per source (``synreal.analysis.equivalency``).
         tracking: a tracking study's secondary metrics, realism and the seed paper's claims.
+        advice: what to buy for the spec's goal (``synreal.analysis.advice``), when it asks.
     """
 
     settings: AnalysisSettings
@@ -113,6 +121,7 @@ class StudyAnalysis:
     scaling: ScalingAnalysis | None = None
     equivalency: EquivalencyAnalysis | None = None
     tracking: TrackingAnalysis | None = None
+    advice: Advice | None = None
 
     def verdicts(self) -> pd.DataFrame:
         """Every verdict in one tidy table (saved as ``verdicts.csv`` beside the report).
@@ -155,6 +164,7 @@ def settings_from_meta(meta: StudyMeta, level: float | None = None) -> AnalysisS
     """
     lk = meta.looks
     looks = Looks(tuple(lk.sizes), lk.level, lk.power) if lk is not None else None
+    advice = (meta.spec or {}).get("advice")
     return AnalysisSettings(
         metric=meta.metric,
         higher_is_better=meta.higher_is_better,
@@ -164,6 +174,8 @@ def settings_from_meta(meta: StudyMeta, level: float | None = None) -> AnalysisS
         decide=tuple(lk.decide) if lk is not None else ("substitutability", "ranking"),
         baseline=meta.baseline,
         item=meta.item,
+        advice=parse_advice(advice) if advice is not None else None,
+        n_train_real=float(meta.n_train_real) if meta.n_train_real else None,
     )
 
 
@@ -269,8 +281,9 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
                                      n_boot=n_boot)
         scaling = scaling_analysis(results, law_settings)
         equivalency = equivalency_analysis(results, law_settings)
+    advice = _advice(results, s, n_boot, warnings) if laws and s.advice is not None else None
     out = StudyAnalysis(
-        scaling=scaling, equivalency=equivalency, settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
+        scaling=scaling, equivalency=equivalency, advice=advice, settings=s, curves=curves, tests=tests, substitutability=sub, grid_configs=grid, ranking=ranking,
         gains=gains, missing_baselines=missing, retrieval=retrieval,
         retrieval_cells=retrieval_cells(results, metric=s.metric, level=s.level),
         probe=probe_gaps(results, metric=s.metric, higher_is_better=s.higher_is_better, level=s.level,
@@ -280,6 +293,16 @@ def analyse_study(results: pd.DataFrame, settings: AnalysisSettings | None = Non
     if realism is not None:
         out.tracking = analyse_tracking(results, out, realism)
     return out
+
+
+def _advice(results: pd.DataFrame, s: AnalysisSettings, n_boot: int, warnings: list[str]) -> Advice | None:
+    """What to buy, or a warning that says why the study cannot tell (the rest of the report stands)."""
+    try:
+        return advise(runs_from_results(results, s.metric, s.higher_is_better), s.advice, metric=s.metric,
+                      higher_is_better=s.higher_is_better, level=s.level, n_boot=n_boot, n_train_real=s.n_train_real)
+    except UserInputError as exc:
+        warnings.append(f"No purchase advice: {exc.problem}.")
+        return None
 
 
 def cells_needing_seeds(analysis: StudyAnalysis, families: Iterable[str] | None = None) -> set[Cell]:

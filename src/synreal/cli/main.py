@@ -45,10 +45,11 @@ def _root(
 
 def _register_subcommands() -> None:
     """Each concern adds its own commands; the CLI imports the library, never the reverse."""
-    from synreal.cli import cache, fit, mot, study
+    from synreal.cli import advise, cache, fit, mot, study
 
     study.register(app)
     fit.register(app)
+    advise.register(app)
     app.add_typer(mot.app, name="mot", help="Tracking data: generate, read, show and evaluate MOTChallenge sequences.")
     app.add_typer(cache.app, name="cache", help="The shared cache: checkpoints reused across studies, decoded image sets.")
 

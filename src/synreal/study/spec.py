@@ -10,11 +10,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from synreal.errors import UserInputError
+from synreal.analysis.advice.spec import AdviceSpec
 from synreal.data.convert import ConversionPolicy
+from synreal.errors import UserInputError
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.yamlio import line_for, loc_to_path, read_yaml
 
@@ -272,6 +282,8 @@ class BaseStudySpec(_Model):
     report: ReportSpec = Field(default_factory=ReportSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     cache: CacheSpec = Field(default_factory=CacheSpec)
+    advice: AdviceSpec | None = Field(None, description="prices and a goal: the report says what to buy "
+                                      "(see docs/advice.md)")
     _file: str | None = PrivateAttr(None)
     _lines: dict = PrivateAttr(default_factory=dict)
 
