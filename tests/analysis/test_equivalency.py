@@ -135,7 +135,7 @@ def test_equivalency_section_and_figure_on_a_simulated_tidy_table(tmp_path):
                                                           "n_boot": 100}, figures_dir=tmp_path)
     sec = equivalency_section(ctx)
     assert sec is not None and sec.key == "equivalency"
-    assert sec.headlines[0].startswith("Pretraining on 4,000 samples from render-digits is worth")
+    assert sec.headlines[0].startswith("Pretraining on 4,000 render-digits images is worth")
     assert "95% interval" in sec.headlines[0]
     assert sec.figures[0].is_file()
     json.dumps(sec.summary)

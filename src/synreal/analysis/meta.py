@@ -37,7 +37,8 @@ class StudyMeta(BaseModel):
         higher_is_better: its direction.
         baseline: the condition every synthetic gain is set beside besides ``real``
             (``real+aug`` for classification, ``kalman`` for tracking).
-        item: what one training sample is, in words (``images``, ``sequences``).
+        item: what one synthetic training sample is, in words (``images``, ``sequences``).
+        real_item: what ``n_real`` counts, in words (``images``; ``frames`` or ``sequences`` for tracking).
         seeds: the seeds run (all of them, with adaptive seeds).
         real_fractions: the study's real fractions.
         n_train_real: items in 100% of the real training split (None when unknown).
@@ -69,6 +70,7 @@ class StudyMeta(BaseModel):
     higher_is_better: bool = True
     baseline: str = "real+aug"
     item: str = "images"
+    real_item: str = "images"
     seeds: list[int] = Field(default_factory=list)
     real_fractions: list[float] = Field(default_factory=list)
     n_train_real: int | None = None

@@ -38,6 +38,10 @@ _EFFECTIVE_COLUMNS = {
 }
 
 
+UNBOUNDED = 1000
+"""An interval end of D_T beyond this many times the real size is reported as unbounded, not as a number."""
+
+
 def colours(n: int, palette: list[str]) -> list[str]:
     """``n`` distinct colours: the palette first, then evenly spaced hues of a colormap.
 
@@ -302,6 +306,10 @@ def effective_figure(table: pd.DataFrame, *, by: list[str] | None = None, title:
     by = [c for c in table.columns if c not in _EFFECTIVE_COLUMNS] if by is None else list(by)
     keys = list(table[by].drop_duplicates().sort_values(by).itertuples(index=False, name=None)) if by else [None]
     cols = colours(len(keys), SERIES_COLOURS)
+    # interval ends beyond UNBOUNDED times the real size are drawn as unbounded, as the sentences say
+    table = table.copy()
+    cap = UNBOUNDED * np.maximum(table["n_real"].to_numpy(dtype=float), 1.0)
+    table["d_t_hi"] = np.where(table["d_t_hi"].to_numpy(dtype=float) > cap, np.inf, table["d_t_hi"])
     ident = table["identifiable"].astype(bool).to_numpy()
     has_above = bool((~ident & (table["beyond"].to_numpy() == "above")).any())
     has_below = bool((~ident & (table["beyond"].to_numpy() != "above")).any())

@@ -21,7 +21,7 @@ from synreal.analysis.equivalency import (
 )
 from synreal.analysis.scaling import Claim, ScalingFit, SourceScaling
 from synreal.report.html import figure_html, html_table, json_safe
-from synreal.report.scaling_figures import plot_effective_data, plot_scaling
+from synreal.report.scaling_figures import UNBOUNDED, plot_effective_data, plot_scaling
 from synreal.report.sections import ReportContext, Section, section
 
 
@@ -146,11 +146,19 @@ def scaling_section(ctx: ReportContext) -> Section | None:
 # ---------------------------------------------------------------- equivalency
 
 
-def _edge_words(a: SourceEquivalency, pct: str) -> str:
+def _end(x: float, n_real: float) -> str:
+    """An interval end for a sentence: ``unbounded`` beyond ``UNBOUNDED`` times the real size."""
+    cap = UNBOUNDED * max(float(n_real), 1.0)
+    if x is not None and np.isfinite(x) and abs(x) > cap:
+        return f"{'beyond' if x > 0 else 'below'} {_num(np.sign(x) * cap)} (unbounded)"
+    return _num(x)
+
+
+def _edge_words(a: SourceEquivalency, pct: str, real: str = "samples") -> str:
     """How the treated models compare with the real runs at the end of the measured curve."""
     end = "largest" if a.beyond == "above" else "smallest"
     d, lo, hi = a.edge_diff
-    ref = f"the real-only model on the {end} real set measured ({_num(a.edge_n_real)} real samples)"
+    ref = f"the real-only model on the {end} real set measured ({_num(a.edge_n_real)} real {real})"
     iv = (f"error difference {d:+.3g}, {pct} interval {lo:+.3g} to {hi:+.3g}" if a.edge is not Beyond.NO_INTERVAL
           else f"error difference {d:+.3g}, no interval")
     if a.edge is Beyond.MATCH_OR_BEAT:
@@ -162,28 +170,32 @@ def _edge_words(a: SourceEquivalency, pct: str) -> str:
     return f"differ from {ref} ({iv}: too few seeds to tell)"
 
 
-def _equivalency_headline(a: SourceEquivalency) -> str:
-    """A sentence for one source, claiming only what the interval of D_T supports."""
+def _equivalency_headline(a: SourceEquivalency, item: str = "samples", real: str = "samples") -> str:
+    """A sentence for one source, claiming only what the interval of D_T supports.
+
+    ``item`` names a synthetic sample and ``real`` what the real size counts (images, frames).
+    """
     pct = _pct(a.level)
-    lead = f"Pretraining on {_num(a.n_synthetic)} samples from {a.source}"
-    at = f"at {_num(a.n_real)} real"
+    lead = f"Pretraining on {_num(a.n_synthetic)} {a.source} {item}"
+    at = f"at {_num(a.n_real)} real {real}"
     d, lo, hi = a.d_t
-    iv = f"{pct} interval {_num(lo)} to {_num(hi)}"
+    iv = f"{pct} interval {_end(lo, a.n_real)} to {_end(hi, a.n_real)}"
     if a.transfer is Transfer.WORTH:
-        text = f"{lead} is worth {_num(d)} extra real samples {at} ({iv})"
+        text = f"{lead} is worth {_num(d)} extra real {real} {at} ({iv})"
         if a.exchange_rate is not None:
             r, rlo, rhi = a.exchange_rate
-            text += f": about {_num(r)} synthetic samples per real one ({pct} interval {_num(rlo)} to {_num(rhi)})"
+            text += (f": about {_num(r)} synthetic {item} per real one ({pct} interval {_num(rlo)} to "
+                     f"{_end(rhi, a.n_synthetic)})")
         return text + "."
     if a.transfer is Transfer.COSTS:
-        return f"{lead} costs the equivalent of {_num(-d)} real samples {at} (D_T = {_num(d)}, {iv})."
+        return f"{lead} costs the equivalent of {_num(-d)} real {real} {at} (D_T = {_num(d)}, {iv})."
     if a.transfer is Transfer.CANNOT_TELL:
-        return (f"{lead} cannot be told apart from no transfer {at}: D_T = {_num(d)} real samples ({iv}).")
+        return (f"{lead} cannot be told apart from no transfer {at}: D_T = {_num(d)} real {real} ({iv}).")
     if a.transfer is Transfer.NO_INTERVAL:
-        return (f"{lead} gives D_T = {_num(d)} real samples {at}, with no interval (fewer than 2 seeds, or no "
+        return (f"{lead} gives D_T = {_num(d)} real {real} {at}, with no interval (fewer than 2 seeds, or no "
                 "bootstrap): it cannot be told apart from no transfer.")
-    return (f"Pretrained on {_num(a.n_synthetic)} samples from {a.source}, the models {at} "
-            f"{_edge_words(a, pct)}; the effective data is not identifiable (beyond the measured real curve).")
+    return (f"Pretrained on {_num(a.n_synthetic)} {a.source} {item}, the models {at} "
+            f"{_edge_words(a, pct, real)}; the effective data is not identifiable (beyond the measured real curve).")
 
 
 _TRANSFER_WORDS = {
@@ -203,7 +215,7 @@ _BEYOND_WORDS = {
 def _row_cells(r: Any) -> list[str]:
     """One row of the effective-data table."""
     if r["identifiable"]:
-        dt = f"{_num(r['d_t'])} ({_num(r['d_t_lo'])} to {_num(r['d_t_hi'])})"
+        dt = f"{_num(r['d_t'])} ({_end(r['d_t_lo'], r['n_real'])} to {_end(r['d_t_hi'], r['n_real'])})"
         verdict = _TRANSFER_WORDS[r["transfer"]]
         rate = (f"{_num(r['exchange_rate'])} ({_num(r['exchange_rate_lo'])} to {_num(r['exchange_rate_hi'])})"
                 if r["transfer"] == Transfer.WORTH.value and np.isfinite(r["exchange_rate"]) else "n/a")
@@ -245,5 +257,5 @@ def equivalency_section(ctx: ReportContext) -> Section | None:
                               by=["source", "n_synthetic"])
     summary = {"real_curve": ana.curve, "headlines": list(ana.sources), "rows": ana.table}
     return Section(key="equivalency", title="Equivalency: effective real data",
-                   headlines=[_equivalency_headline(a) for a in ana.sources],
+                   headlines=[_equivalency_headline(a, ctx.meta.item, ctx.meta.real_item) for a in ana.sources],
                    html=_equivalency_html(ana, fig), figures=[fig], summary=json_safe(summary))

@@ -246,7 +246,7 @@ class Tracking(Task):
         realism = self._realism(spec, sources, [seqs[n] for n in train]) if spec.realism_sequences else {}
         meta = StudyMeta(n_train_real=n_train, n_test_real=sum(test_seqs[n].info.seq_length for n in test),
                          classes=["pedestrian"], data_fingerprint=fp, input_shape="trajectories",
-                         realism=realism, n_boot=1000)
+                         realism=realism, n_boot=1000, real_item=spec.real.fraction_of)
         return Prepared(ctx, meta, None, [], [])
 
     def _source_ref(self, s: Any, i: int) -> SourceRef:
