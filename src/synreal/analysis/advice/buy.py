@@ -111,6 +111,19 @@ class _Eval:
     safe: tuple[float, float, float] | None = None  # (n, s, cost) reaching the target at the one-sided level
 
 
+def _best_per_row(masked: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per parameter row, the grid column with the lowest value (``inf`` marks columns outside the region).
+
+    Returns:
+        ``(j, found, value)``: the column, whether the row is fitted and has a column in the
+        region, and the lowest value (NaN for rows whose fit failed).
+    """
+    j = np.argmin(masked, axis=1)
+    best = masked[np.arange(masked.shape[0]), j]
+    fitted = ~np.isnan(P).any(axis=1)
+    return j, np.isfinite(best) & fitted, np.where(fitted, best, np.nan)
+
+
 def _target_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec, level: float, k: int) -> _Eval:
     """Cheapest point inside the region where the law reaches the target, per parameter row.
 
@@ -126,15 +139,9 @@ def _target_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec
     S = np.maximum(star, np.where(np.isnan(lo), np.inf, lo))
     cost = price(spec, fo.option.hours, G, S)
     inside = np.isfinite(S) & (S <= hi * (1 + 1e-9)) & check.region.contains(np.broadcast_to(G, S.shape), S)
-    masked = np.where(inside, cost, np.inf)
-    j = np.argmin(masked, axis=1)
-    rows = np.arange(P.shape[0])
-    best = masked[rows, j]
-    has = np.isfinite(best)
-    fitted = ~np.isnan(P).any(axis=1)
-    value = np.where(fitted, best, np.nan)
-    n = np.where(has & fitted, G[j], np.nan)
-    s = np.where(has & fitted, S[rows, j], np.nan)
+    j, found, value = _best_per_row(np.where(inside, cost, np.inf), P)
+    n = np.where(found, G[j], np.nan)
+    s = np.where(found, S[np.arange(P.shape[0]), j], np.nan)
     ok = np.isfinite(star[0])
     free = price(spec, fo.option.hours, G, star[0])
     free = np.where(ok, free, np.inf)
@@ -197,13 +204,7 @@ def _budget_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec
     ok = np.isfinite(line)
     inside = ok & (S >= lo * (1 - 1e-9)) & check.region.contains(G, np.where(ok, S, np.nan))
     err = fo.error(G, np.where(inside, S, 1.0), P)  # (R, G)
-    masked = np.where(inside[None], err, np.inf)
-    j = np.argmin(masked, axis=1)
-    rows = np.arange(P.shape[0])
-    best = masked[rows, j]
-    has = np.isfinite(best)
-    fitted = ~np.isnan(P).any(axis=1)
-    value = np.where(fitted, best, np.nan)
+    j, found, value = _best_per_row(np.where(inside[None], err, np.inf), P)
     err_line = fo.error(G, np.where(ok, line, 1.0), P[:1])[0]
     free = np.where(ok, err_line, np.inf)
     out_j = int(np.argmin(free)) if np.isfinite(free).any() else None
@@ -211,7 +212,7 @@ def _budget_eval(fo: FittedOption, check: LawCheck, goal: Goal, spec: AdviceSpec
                              "advisable": check.region.contains(G, line) & ok,
                              "advised_real": np.where(inside, S, np.nan),
                              "advised_metric": goal.to_metric(np.where(inside, err[0], np.nan))})
-    return _Eval(n=np.where(has & fitted, G[j], np.nan), s=np.where(has & fitted, S[j], np.nan), value=value,
+    return _Eval(n=np.where(found, G[j], np.nan), s=np.where(found, S[j], np.nan), value=value,
                  out_j=out_j, frontier=frontier)
 
 
