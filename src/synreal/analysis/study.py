@@ -62,6 +62,7 @@ class AnalysisSettings:
         baseline: the condition every synthetic gain is set beside besides ``real``
             (``real+aug``: plain augmentation; ``kalman``: the tracker that learns nothing).
         item: what one synthetic sample is, in words (``images``, ``sequences``).
+        real_item: what the real size counts, in words (``images``, ``frames``).
         advice: prices and a goal: what to buy (None: no purchase advice).
         n_train_real: the real training split (runs the advice suggests beyond it need more real data).
     """
@@ -75,6 +76,7 @@ class AnalysisSettings:
     reference_fraction: float = 1.0
     baseline: str = "real+aug"
     item: str = "images"
+    real_item: str = "images"
     advice: AdviceSpec | None = None
     n_train_real: float | None = None
 
@@ -174,6 +176,7 @@ def settings_from_meta(meta: StudyMeta, level: float | None = None) -> AnalysisS
         decide=tuple(lk.decide) if lk is not None else ("substitutability", "ranking"),
         baseline=meta.baseline,
         item=meta.item,
+        real_item=meta.real_item,
         advice=parse_advice(advice) if advice is not None else None,
         n_train_real=float(meta.n_train_real) if meta.n_train_real else None,
     )
@@ -299,7 +302,8 @@ def _advice(results: pd.DataFrame, s: AnalysisSettings, n_boot: int, warnings: l
     """What to buy, or a warning that says why the study cannot tell (the rest of the report stands)."""
     try:
         return advise(runs_from_results(results, s.metric, s.higher_is_better), s.advice, metric=s.metric,
-                      higher_is_better=s.higher_is_better, level=s.level, n_boot=n_boot, n_train_real=s.n_train_real)
+                      higher_is_better=s.higher_is_better, level=s.level, n_boot=n_boot, n_train_real=s.n_train_real,
+                      item=s.item, real_item=s.real_item)
     except UserInputError as exc:
         warnings.append(f"No purchase advice: {exc.problem}.")
         return None

@@ -197,6 +197,7 @@ def register(app: typer.Typer) -> None:
             frame = runs_from_results(results, name, hib)
             n_train = float(meta.n_train_real) if meta.n_train_real else None
             lv = float(level if level is not None else meta.level)
+            units = {"item": meta.item, "real_item": meta.real_item}
         else:
             spec = merged_spec(None, costs, target, budget, source)
             data = apply_where(read_table(path), list(where), source)
@@ -218,8 +219,9 @@ def register(app: typer.Typer) -> None:
                                     source=source)
             n_train = None
             lv = float(level if level is not None else 0.95)
+            units = {}
         adv = advise(frame, spec, metric=name, higher_is_better=hib, level=lv, n_boot=n_boot,
-                     random_state=random_state, n_train_real=n_train, source=source)
+                     random_state=random_state, n_train_real=n_train, source=source, **units)
         console = Console(width=120)
         print_advice(adv, console)
         if out is not None:

@@ -299,7 +299,10 @@ def _compare(values: np.ndarray, ref: np.ndarray, goal: Goal, level: float, k: i
             d = np.where(np.isinf(ref) & np.isfinite(values), 1.0, d)
         else:
             d = ref - values
-    return _interval(d[1:], float(d[0]), level, k, log=False)
+    est, lo, hi = _interval(d[1:], float(d[0]), level, k, log=False)
+    if goal.mode == "target":
+        hi = min(hi, 1.0)  # a saving is at most the whole cost (the t interval is symmetric)
+    return est, lo, hi
 
 
 def _recommend(cmp: Triple | None) -> Recommendation:
@@ -342,6 +345,8 @@ def advise(
     n_train_real: float | None = None,
     source: str | None = None,
     cv_boot: int = CV_BOOT,
+    item: str = "images",
+    real_item: str = "samples",
 ) -> Advice:
     """What to buy to reach a target (or the best a budget buys), for every option, with intervals.
 
@@ -360,6 +365,7 @@ def advise(
         source: the file the runs came from, for messages.
         cv_boot: seed resamples behind the cross-validation's prediction intervals (at most
             ``n_boot``; at least 2 for any cell to be checked).
+        item, real_item: what a synthetic sample is and what the real size counts, in words.
 
     Returns:
         An :class:`Advice`.
@@ -428,7 +434,7 @@ def advise(
     if all(o.status is Status.UNREACHABLE for o in out):
         _unreachable(out, goal, source)
     return Advice(spec=spec, goal=goal, level=float(level), n_boot=B, n_seeds=k, n_train_real=n_train_real,
-                  options=tuple(out), skipped=tuple(skipped))
+                  options=tuple(out), skipped=tuple(skipped), item=item, real_item=real_item)
 
 
 def _unreachable(options: list[OptionAdvice], goal: Goal, source: str | None) -> None:

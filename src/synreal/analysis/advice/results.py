@@ -159,6 +159,8 @@ class Advice:
         n_train_real: the study's real training split (None for a table).
         options: the reference (real data alone) first.
         skipped: ``(label, reason)`` of configurations measured too thinly for a law.
+        item: what a synthetic sample is, in words (``images``, ``sequences``).
+        real_item: what the real size counts (``samples``; ``frames`` for tracking).
     """
 
     spec: AdviceSpec
@@ -169,6 +171,8 @@ class Advice:
     n_train_real: float | None
     options: tuple[OptionAdvice, ...]
     skipped: tuple[tuple[str, str], ...] = ()
+    item: str = "images"
+    real_item: str = "samples"
 
     @property
     def reference(self) -> OptionAdvice:

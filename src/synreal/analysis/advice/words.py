@@ -82,7 +82,7 @@ def _iv(t: tuple[float, float, float], f, level: float) -> str:
     return f"{100 * level:g}% interval {f(t[1])} to {f(t[2])}"
 
 
-def subject(o: OptionAdvice, *, with_n: bool = True) -> str:
+def subject(o: OptionAdvice, *, with_n: bool = True, item: str = "images") -> str:
     """What the option does, as the subject of a sentence.
 
     Example:
@@ -95,11 +95,13 @@ def subject(o: OptionAdvice, *, with_n: bool = True) -> str:
         return "real data alone"
     if o.condition == "real+aug":
         return "real data with plain augmentation"
+    if o.condition == "kalman":
+        return "the Kalman tracker (it learns nothing)"
     if o.condition == "pretrain":
-        return f"pre-training on {n}{o.source} images"
+        return f"pre-training on {n}{o.source} {item}"
     if o.condition in ("mix", "mix+aug"):
         aug = " with augmentation" if o.condition == "mix+aug" else ""
-        return f"mixing {n}{o.source} images into the real data{aug}"
+        return f"mixing {n}{o.source} {item} into the real data{aug}"
     if o.condition == "synthetic":
         return f"{n}synthetic samples ({o.source})" if n else f"synthetic data ({o.source})"
     return f"{o.condition} {o.source}" + (f" ({n.strip()})" if n else "")
@@ -109,13 +111,13 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _buys(o: OptionAdvice, p: Purchase, level: float) -> str:
+def _buys(o: OptionAdvice, p: Purchase, level: float, real: str = "samples") -> str:
     """'about N synthetic (interval) and S real samples (interval)'; a size the goal fixes has no interval."""
     def amount(t: tuple[float, float, float], noun: str) -> str:
         fixed = bool(np.isfinite(t[1]) and np.isclose(t[1], t[2], rtol=1e-9))
         return f"about {count(t[0])} {noun}" + ("" if fixed else f" ({_iv(t, count, level)})")
 
-    real = amount(p.n_real, "real samples")
+    real = amount(p.n_real, f"real {real}")
     if o.n_fixed is None:
         return f"{amount(p.n_synthetic, 'synthetic')} and {real}"
     return real
@@ -126,7 +128,7 @@ def _goal(adv: Advice) -> str:
     return f"{g.metric} {g.value:g}" if g.mode == "target" else f"a budget of {money(g.budget)}"
 
 
-def suggestion(sg: Suggestion) -> str:
+def suggestion(sg: Suggestion, real: str = "samples") -> str:
     """The run that would make a better point advisable.
 
     Example:
@@ -136,16 +138,16 @@ def suggestion(sg: Suggestion) -> str:
     frac = f" (real fraction {sg.real_fraction:.2f})" if sg.real_fraction is not None and sg.real_fraction <= 1 else ""
     where = f"{sg.condition}" + (f" {sg.source}" if sg.source not in ("none", "") else "")
     syn = f" at n_synthetic = {sg.n_synthetic:,.0f}" if sg.n_synthetic > 0 else ""
-    text = f"run {where}{syn} with {count(sg.n_real)} real samples{frac}"
+    text = f"run {where}{syn} with {count(sg.n_real)} real {real}{frac}"
     if sg.reason is Reason.MORE_REAL_DATA:
         text += ", which needs more real data than the study's training split holds: label more first"
     return text
 
 
-def _suggestions(o: OptionAdvice) -> str:
+def _suggestions(o: OptionAdvice, real: str = "samples") -> str:
     if not o.suggestions:
         return ""
-    return " To make it advisable, " + "; ".join(suggestion(s) for s in o.suggestions) + "."
+    return " To make it advisable, " + "; ".join(suggestion(s, real) for s in o.suggestions) + "."
 
 
 def _comparison(o: OptionAdvice, adv: Advice) -> str:
@@ -187,27 +189,27 @@ def option_sentence(o: OptionAdvice, adv: Advice, *, margin: bool = True) -> str
         A sentence.
     """
     lv, g = adv.level, adv.goal
-    subj = subject(o)
+    subj, real = subject(o, item=adv.item), adv.real_item
     if o.status is Status.ADVISED:
         p = o.point
         if g.mode == "target":
-            text = (f"Reaching {_goal(adv)} with {subj} needs {_buys(o, p, lv)}, costing {money(p.cost[0])} "
+            text = (f"Reaching {_goal(adv)} with {subj} needs {_buys(o, p, lv, real)}, costing {money(p.cost[0])} "
                     f"({_iv(p.cost, money, lv)})")
         else:
             text = (f"With {_goal(adv)}, {subj} buys {g.metric} {_metric(p.metric[0])} ({_iv(p.metric, _metric, lv)}) "
-                    f"with {_buys(o, p, lv)}")
+                    f"with {_buys(o, p, lv, real)}")
         text += "." if o.reference else _comparison(o, adv) + "."
         shown = o.reference or o.recommendation is Recommendation.RECOMMENDED
         if margin and shown and o.safe is not None:
             syn = f"{count(o.safe[0])} synthetic and " if o.n_fixed is None else ""
             text += (f" (The law puts the average run at the target there; with a one-sided {100 * lv:g}% margin for "
-                     f"its uncertainty, buy {syn}{count(o.safe[1])} real samples, costing {money(o.safe[2])}.)")
+                     f"its uncertainty, buy {syn}{count(o.safe[1])} real {real}, costing {money(o.safe[2])}.)")
         if o.outside is not None:
             q = o.outside
             better = (f"costing {money(q.cost[0])}" if g.mode == "target" else f"reaching {g.metric} {_metric(q.metric[0])}")
             text += (f" The law predicts a better point outside the cells where it was checked (about "
-                     f"{count(q.n_synthetic[0])} synthetic and {count(q.n_real[0])} real samples, {better}): "
-                     "extrapolation, not advised." + _suggestions(o))
+                     f"{count(q.n_synthetic[0])} synthetic and {count(q.n_real[0])} real {real}, {better}): "
+                     "extrapolation, not advised." + _suggestions(o, real))
         return text
     if o.status is Status.EXTRAPOLATION:
         q = o.outside
@@ -216,9 +218,9 @@ def option_sentence(o: OptionAdvice, adv: Advice, *, margin: bool = True) -> str
             amount = (f"costing {money(q.cost[0])}" if g.mode == "target"
                       else f"reaching {g.metric} {_metric(q.metric[0])}")
             syn = f"{count(q.n_synthetic[0])} synthetic and " if o.n_fixed is None else ""
-            where = f" (about {syn}{count(q.n_real[0])} real samples, {amount})"
+            where = f" (about {syn}{count(q.n_real[0])} real {real}, {amount})"
         return (f"{_cap(subj)}, {_goal(adv)}: extrapolation, not advised: the law's best point{where} lies outside "
-                "the cells where it was checked." + _suggestions(o))
+                "the cells where it was checked." + _suggestions(o, real))
     if o.status is Status.UNREACHABLE:
         if g.mode == "budget":
             return f"{_cap(subj)}: {_goal(adv)} does not pay for a single training run with one real sample."
@@ -230,7 +232,7 @@ def option_sentence(o: OptionAdvice, adv: Advice, *, margin: bool = True) -> str
         return (f"{_cap(subj)}: not advised: its law misses the measured cells when they are held out "
                 f"({tested - inside} of {tested} outside their {100 * lv:g}% prediction intervals).")
     return (f"{_cap(subj)}: not advised: its law could not be checked (no measured cell can be held out with "
-            "enough sizes left)." + _suggestions(o))
+            "enough sizes left)." + _suggestions(o, real))
 
 
 def check_sentence(check: LawCheck) -> str:
