@@ -89,7 +89,7 @@ def transfer(knobs: dict) -> tuple[float, float]:
     from synreal.data.datasets import load_digits_set
     from synreal.learners.cnn import SmallCNN, SmallCNNConfig
     from synreal.learners.train import TrainConfig, evaluate, train
-    from synreal.synth.render_digits import RenderDigits
+    from synreal.synth.digits_source import RenderDigits
 
     real = load_digits_set()
     source = RenderDigits(RenderDigits.Config(**knobs))

@@ -14,8 +14,9 @@ from pydantic import ValidationError
 
 from synreal.errors import UserInputError
 from synreal.synth.base import SOURCES
+from synreal.synth.digits_source import RenderDigits
 from synreal.synth.fonts import digit_fonts, discover_fonts, vet_fonts
-from synreal.synth.render_digits import RenderDigits, RenderDigitsConfig, render_digits
+from synreal.synth.render_digits import RenderDigitsConfig, render_digits
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
 

@@ -7,7 +7,8 @@ import pytest
 
 from synreal.data.convert import InputShape, convert_set
 from synreal.synth.digit_layouts import render_digit_images, resolve_layout, supersample
-from synreal.synth.render_digits import RenderDigits, RenderDigitsConfig, render_digits
+from synreal.synth.digits_source import RenderDigits
+from synreal.synth.render_digits import RenderDigitsConfig, render_digits
 
 DIGITS = [str(d) for d in range(10)]
 

@@ -34,7 +34,7 @@ from synreal.study.jobs import (
 )
 from synreal.study.samples import write_samples
 from synreal.study.spec import BaseStudySpec, ConditionSpec
-from synreal.tasks.base import TASKS, Task
+from synreal.study.task import TASKS, Task
 
 
 @dataclass(frozen=True)

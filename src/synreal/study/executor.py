@@ -14,8 +14,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Callable
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +148,9 @@ def _no_address(kind: str, address: str | None) -> None:
 
 def executor_class(kind: str, *, key: str = "executor.kind", file: str | None = None) -> type[Executor]:
     """The registered executor ``kind``; a ``UserInputError`` naming ``key`` (and ``file``) when unknown."""
+    from synreal.plugins import load_plugins
+
+    load_plugins("executor")  # the ray executor registers from its own module
     return EXECUTORS.get(kind, file=file, key=key)
 
 
@@ -164,5 +167,3 @@ def run_job_in_worker(job: Any, artifacts: str, inputs: tuple[ArtifactRecord, ..
     load_builtin_plugins()
     return JobOutput(execute_job(job, Path(artifacts), inputs))
 
-
-import synreal.study.ray_executor  # noqa: E402,F401  (registers "ray"; ray itself is imported only when used)

@@ -31,7 +31,7 @@ from synreal.study.samples import SAMPLES_FILE, collect_samples
 from synreal.study.scheduler import Scheduler
 from synreal.study.spec import BaseStudySpec
 from synreal.study.store import RunStore
-from synreal.tasks.base import TASKS
+from synreal.study.task import TASKS
 
 
 @dataclass

@@ -26,6 +26,7 @@ from synreal.analysis.advice.spec import AdviceSpec
 from synreal.data.convert import ConversionPolicy
 from synreal.errors import UserInputError
 from synreal.learners.configs import AugmentConfig, TrainConfig
+from synreal.registry import REGISTRIES
 from synreal.yamlio import line_for, loc_to_path, read_yaml
 
 SYNTHETIC_CONDITIONS = ("pretrain", "mix", "synthetic-only")
@@ -423,7 +424,7 @@ def spec_model(data: Any, *, file: str | Path | None = None, lines: dict | None 
         raise UserInputError(f"expected a task name, found {name!r}", file=file, key="task",
                              line=line_for(lines or {}, ("task",)))
     from synreal.plugins import load_plugins
-    from synreal.tasks.base import TASKS
+    from synreal.study.task import TASKS
 
     load_plugins("task")
     try:
@@ -460,7 +461,7 @@ def validate_spec(data: dict[str, Any], *, file: str | Path | None = None, lines
             msg = f"{msg} (found {err['input']!r})"
         extra = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise UserInputError(msg + extra, file=file, key=loc_to_path(loc) or None, line=line_for(lines or {}, loc)) from None
-    from synreal.tasks.base import TASKS
+    from synreal.study.task import TASKS
 
     spec._file, spec._lines = (str(file) if file is not None else None), dict(lines or {})
     TASKS.get(spec.task)().check_spec(spec, file=file, lines=lines or {})
@@ -527,9 +528,7 @@ def check_classification_plugins(spec: StudySpec, *, file: str | Path | None, li
                 file=f, key=f"sources[{i}].kind", line=line_for(lines, ("sources", i, "kind")))
         if cls.needs_path and s.path is None:
             raise UserInputError(f"source kind {s.kind!r} needs a path", file=f, key=f"sources[{i}].path", line=line_for(lines, ("sources", i)))
-    from synreal.study.executor import EXECUTORS
-
-    get(EXECUTORS, spec.executor.kind, ("executor", "kind"))
+    get(REGISTRIES["executor"], spec.executor.kind, ("executor", "kind"))
     if spec.retrieval is not None:
         from synreal.retrieval.config import validate_config
 

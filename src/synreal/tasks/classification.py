@@ -26,12 +26,12 @@ from synreal.data.convert import (
     shape_of,
 )
 from synreal.data.datasets import file_fingerprint
-from synreal.errors import UserInputError
 from synreal.data.splits import Split, make_split, nested_fractions
+from synreal.errors import UserInputError
 from synreal.learners.configs import AugmentConfig, TrainConfig
 from synreal.study.jobs import DataRef, LearnerRef, SourceRef, canonical
 from synreal.study.spec import StudySpec, check_classification_plugins
-from synreal.tasks.base import TASKS, MetricSpec, Prepared, Task
+from synreal.study.task import TASKS, MetricSpec, Prepared, Task
 
 
 @lru_cache(maxsize=4)
@@ -161,7 +161,6 @@ class Classification(Task):
         """Load the real data and its split, fix the input shape, check learner and sources against it."""
         from synreal.data.datasets import DATASETS
         from synreal.learners.base import LEARNERS
-        from synreal.study.baseline_conditions import baseline_entries
         from synreal.study.conditions import PlanContext
         from synreal.study.spec import ConditionSpec
 
@@ -263,3 +262,15 @@ class Classification(Task):
         model.load_state_dict(torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True))
         return model
 
+
+def baseline_entries(spec: StudySpec) -> list[str]:
+    """The conditions a ``retrieval:`` section adds to the plan."""
+    r = spec.retrieval
+    if r is None:
+        return []
+    out = ["retrieved"]
+    if r.generator is not None:
+        out.append("generated")
+    if r.gammas:
+        out.append("perturbed")
+    return out

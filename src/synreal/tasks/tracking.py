@@ -25,7 +25,7 @@ from synreal.analysis.meta import StudyMeta
 from synreal.errors import UserInputError
 from synreal.study.jobs import LearnerRef, SourceRef, TrackingDataRef, canonical
 from synreal.study.spec import BaseStudySpec, LearnerSpec, _Model
-from synreal.tasks.base import TASKS, MetricSpec, Prepared, Task
+from synreal.study.task import TASKS, MetricSpec, Prepared, Task
 from synreal.tracking.detections import DetectionConfig
 from synreal.tracking.motion.train_config import MotionTrainConfig
 from synreal.tracking.tracker import TrackerConfig

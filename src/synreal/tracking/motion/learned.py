@@ -19,19 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import Field
 
 from synreal.tracking.motion.base import (
     MOTION_MODELS,
     BoxPrediction,
-    MotionConfig,
     MotionModel,
     MotionState,
     to_cxcywh,
     to_ltwh,
+)
+from synreal.tracking.motion.learned_config import (
+    LOGVAR_RANGE,
+    LearnedConfig,
 )
 
 if TYPE_CHECKING:
@@ -45,23 +47,6 @@ REF_FPS = 25.0
 MAX_HORIZON = 90.0
 #: Observations the constant-velocity base looks back over.
 _BASE_SPAN = 4
-N_FEATURES = 10
-N_GLOBAL = 3
-#: Range of the predicted log-variance (keeps the likelihood finite).
-LOGVAR_RANGE = (-14.0, 6.0)
-
-
-class LearnedConfig(MotionConfig):
-    """The network's shape and how it reads time."""
-
-    arch: Literal["mlp", "gru"] = Field("mlp", description="MLP on the flattened history, or a GRU over it")
-    history: int = Field(10, ge=2, le=64, description="observed boxes the network reads")
-    hidden: int = Field(128, ge=4, le=512, description="hidden units")
-    time_unit: Literal["frame", "second"] = Field(
-        "frame", description="time in frames, or in frames at 25 fps (sequences of different frame rates)"
-    )
-
-
 @dataclass(frozen=True)
 class LearnedState(MotionState):
     """Per track: the last observed boxes (cx, cy, w, h), their times, and the time since the last."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from synreal.tracking.motion.learned import (
+from synreal.tracking.motion.learned_config import (
     LOGVAR_RANGE,
     N_FEATURES,
     N_GLOBAL,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from synreal.tracking.motion.learned import LearnedConfig
+from synreal.tracking.motion.learned_config import LearnedConfig
 
 
 class MotionTrainConfig(BaseModel):

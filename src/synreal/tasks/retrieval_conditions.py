@@ -25,11 +25,24 @@ import numpy as np
 from synreal.data.base import LabelledSet
 from synreal.errors import UserInputError
 from synreal.study.artifacts import ArtifactRecord
-from synreal.study.conditions import ARTIFACT_EXECUTORS, CONDITIONS, Condition, PlanContext
-from synreal.study.jobs import GeneratorConfig, Job, PoolRef, RunConfig, SourceRef, canonical, make_job
+from synreal.study.conditions import (
+    ARTIFACT_EXECUTORS,
+    CONDITIONS,
+    Condition,
+    PlanContext,
+)
+from synreal.study.jobs import (
+    GeneratorConfig,
+    Job,
+    PoolRef,
+    RunConfig,
+    SourceRef,
+    canonical,
+    make_job,
+)
 from synreal.study.samples import write_samples
 from synreal.study.spec import ConditionSpec
-from synreal.tasks.base import TASKS
+from synreal.study.task import TASKS
 from synreal.tasks.classification import real_data, real_pool, to_input_shape
 
 
@@ -277,16 +290,3 @@ class Perturbed(_PoolCondition):
 
 
 ARTIFACT_EXECUTORS["generator"] = execute_generator
-
-
-def baseline_entries(spec: Any) -> list[str]:
-    """The conditions a ``retrieval:`` section adds to the plan."""
-    r = spec.retrieval
-    if r is None:
-        return []
-    out = ["retrieved"]
-    if r.generator is not None:
-        out.append("generated")
-    if r.gammas:
-        out.append("perturbed")
-    return out
