@@ -54,7 +54,9 @@ def main() -> None:
         shutil.rmtree(out)
     spec = load_spec(demo_spec_path())
     t = time.perf_counter()
-    outcome = run_study(spec, out, workers=args.workers, console=Console(stderr=True))
+    # an empty shared cache, as on a fresh machine (a warm one would hand over the checkpoints)
+    cache = Path(tempfile.mkdtemp(prefix="synreal-demo-cache-"))
+    outcome = run_study(spec, out, workers=args.workers, console=Console(stderr=True), cache_dir=cache)
     t_report = time.perf_counter()
     report_from_store(out)
     wall = time.perf_counter() - t

@@ -118,7 +118,7 @@ def analyse_tracking(results: pd.DataFrame, analysis: Any, realism: dict[str, di
                 out.claims.append(Claim(
                     f"pre-training on {src} helps at low real fractions",
                     _words(g["decision"]),
-                    f"{g['gain']:+.3f} {s.metric} over real-only at {smallest:.0%} real "
+                    f"{g['gain']:+.3f} {s.metric} over real-only at {round(100 * smallest, 1):g}% real "
                     f"(bounds {g['lower']:+.3f} to {g['upper']:+.3f}, {int(g['n_seeds'])} seeds)"))
     if rk is not None and len(rk.pairs):
         avg = rk.pairs[rk.pairs["scope"] == AVERAGE]
@@ -138,7 +138,7 @@ def analyse_tracking(results: pd.DataFrame, analysis: Any, realism: dict[str, di
         g = _gain(gains, "dance-only", "real", smallest)
         if g is not None:
             dec = {"below": "holds", "above": "contradicted", "undecided": "undecided"}.get(g["decision"], "not tested")
-            out.claims.append(Claim("pre-training on dance-only hurts pedestrian tracking", dec,
-                                    f"{g['gain']:+.3f} {s.metric} against real-only at {smallest:.0%} real "
+            out.claims.append(Claim("pre-training on dance-only hurts (the seed paper saw it on pedestrians)", dec,
+                                    f"{g['gain']:+.3f} {s.metric} against real-only at {round(100 * smallest, 1):g}% real "
                                     f"(bounds {g['lower']:+.3f} to {g['upper']:+.3f})"))
     return out

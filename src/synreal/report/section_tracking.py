@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from synreal.report.figures import plot_substitution_curves
-from synreal.report.html import figure_html, fmt_num, html_table
+from synreal.report.html import figure_html, fmt_num, fmt_pct, html_table
 from synreal.report.sections import ReportContext, Section, section
 from synreal.report.text import bullets, para
 
@@ -69,7 +69,7 @@ def tracking_section(ctx: ReportContext) -> Section | None:
     rows = []
     main = a.curves[a.curves["real_fraction"] > 0]
     for key, g in main.groupby(["condition", "source", "n_synthetic", "real_fraction"], sort=True):
-        row = [f"{key[0]} {key[1]}" if key[1] != "none" else key[0], f"{key[3]:.0%}", fmt_num(g["mean"].iloc[0])]
+        row = [f"{key[0]} {key[1]}" if key[1] != "none" else key[0], fmt_pct(key[3]), fmt_num(g["mean"].iloc[0])]
         for m in ("DetA", "AssA", "IDF1", "MOTA"):
             c = t.secondary.get(m)
             v = c[(c["condition"] == key[0]) & (c["source"] == key[1]) & (c["n_synthetic"] == key[2])
