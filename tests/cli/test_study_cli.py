@@ -17,10 +17,19 @@ from tests.conftest import REPO, tiny_spec
 def test_demo_runs_exactly_the_example_spec():
     assert demo_spec_path().read_bytes() == (REPO / "examples" / "digits.yaml").read_bytes()
     spec = load_spec(demo_spec_path())
-    assert spec.adaptive is not None and spec.adaptive.start >= 3 and len(spec.real_fractions) >= 5
+    assert len(spec.seed_list) >= 3 and len(spec.real_fractions) >= 5
     conditions = {c.condition for c in spec.conditions}
     assert {"real", "real+aug", "pretrain", "mix", "synthetic-only"} <= conditions
     assert len(spec.sources) >= 2 and spec.scaling is not None
+
+
+def test_the_adaptive_example_is_the_demo_with_adaptive_seeds():
+    demo = load_spec(demo_spec_path()).model_dump(mode="json")
+    adaptive = load_spec(REPO / "examples" / "digits-adaptive.yaml")
+    assert adaptive.adaptive is not None and adaptive.adaptive.start >= 3 and adaptive.adaptive.max > 3
+    other = adaptive.model_dump(mode="json")
+    assert {k: v for k, v in other.items() if k not in ("name", "seeds")} == \
+        {k: v for k, v in demo.items() if k not in ("name", "seeds")}
 
 
 @pytest.mark.slow
