@@ -33,7 +33,7 @@ def test_heavy_stacks_are_extras_and_dev_installs_the_ones_tests_use():
         assert all(any(d in r for r in extras[extra]) for d in dists), extra
         assert not any(d in core for d in dists), f"{dists} must not be core dependencies"
     dev_extras = {e for r in extras["dev"] if r.startswith("synreal[") for e in r[8:-1].split(",")}
-    assert {"faiss", "tracking", "fit", "ray"} <= dev_extras  # CI installs dev: every extra's tests run
+    assert {"faiss", "tracking", "fit", "ray", "fast"} <= dev_extras  # CI installs dev: every extra's tests run
 
 
 def test_require_names_the_extra_and_is_a_user_error():

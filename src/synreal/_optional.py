@@ -19,6 +19,7 @@ EXTRAS = {
     "tracking": ("trackeval", "motmetrics"),
     "fit": ("optuna",),
     "ray": ("ray",),
+    "fast": ("numba",),
 }
 """extra -> the distributions it installs (kept in step with pyproject.toml)."""
 

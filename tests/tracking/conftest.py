@@ -16,3 +16,15 @@ def mot17() -> tuple[Path, Path]:
     if not (gt.is_dir() and tr.is_dir()):
         pytest.skip("../shared/data/mot17-train is not present")
     return gt, tr
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def jit(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Run a test once on the numpy path and once on the compiled loops (skipped without numba)."""
+    from synreal.tracking import kernels
+
+    if request.param == "numba" and not kernels.available():
+        pytest.skip("numba is not installed")
+    kernels.use_jit(request.param == "numba")
+    yield request.param
+    kernels.use_jit(None)

@@ -106,7 +106,7 @@ def test_labelled_boxes_are_mostly_inside_the_image() -> None:
     assert (iw * ih / (w * h) >= 0.5 - 1e-9).all()
 
 
-def test_box_visibility_of_a_person_half_behind_another() -> None:
+def test_box_visibility_of_a_person_half_behind_another(jit: str) -> None:
     # Back box 10 x 20 at depth 10; a nearer box covers its right half.
     box = np.array([[[0.0, 0.0, 10.0, 20.0]], [[5.0, 0.0, 10.0, 20.0]]])
     depth = np.array([[10.0], [5.0]])
@@ -118,12 +118,12 @@ def test_box_visibility_of_a_person_half_behind_another() -> None:
     assert vis[1, 0] == pytest.approx(1 - (5 * 20) / (10 * 20)) and vis[0, 0] == 1.0
 
 
-def test_box_visibility_counts_the_part_outside_the_image_as_hidden() -> None:
+def test_box_visibility_counts_the_part_outside_the_image_as_hidden(jit: str) -> None:
     box = np.array([[[-8.0, 10.0, 16.0, 30.0]]])  # half its width left of the image
     assert box_visibility(box, np.array([[4.0]]), 100, 100)[0, 0] == pytest.approx(0.5)
 
 
-def test_box_visibility_behind_three_overlapping_boxes_is_exact() -> None:
+def test_box_visibility_behind_three_overlapping_boxes_is_exact(jit: str) -> None:
     # A 10 x 10 box; nearer: its left half, its top-right quarter, and a 6 x 6 box across
     # both, which adds only x 5..8, y 5..8 to what the other two hide.
     box = np.array([[[0.0, 0, 10, 10]], [[0.0, 0, 5, 10]], [[5.0, 0, 5, 5]], [[2.0, 2, 6, 6]]])
@@ -132,7 +132,7 @@ def test_box_visibility_behind_three_overlapping_boxes_is_exact() -> None:
     assert vis[0, 0] == pytest.approx(1 - (50 + 25 + 3 * 3) / 100)
 
 
-def test_box_visibility_behind_many_boxes_is_close() -> None:
+def test_box_visibility_behind_many_boxes_is_close(jit: str) -> None:
     # Seven nearer boxes, each a 1-wide vertical strip of a 10 x 10 box: 7/10 hidden; the
     # 8 x 8 grid of points used behind five or more boxes gets within 1/8.
     strips = [[[float(x), 0, 1, 10]] for x in range(7)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synreal.tracking import kernels
 from synreal.tracking.activities import DANCE, IDLE, READY, RUN, TALK, WALK
 from synreal.tracking.camera import CameraPath
 
@@ -277,15 +278,24 @@ def tabulated_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray, bu
     return J
 
 
-def _unit_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> np.ndarray:
-    """Joints of build 1, (N, 15, 3) float32, from the table where it has them."""
+def _joint_lookup(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A float32 joint table (motion, move, phase step, 15, 3) and the indices of each pose
+    in it: the process-wide pose table where it has every pose, else the poses themselves."""
     step = _phase_step(phase)
     inside = (motion >= 0) & (motion < 5) & (move >= 0) & (move < _TABLE_MOVES)
     if inside.all():
         if "joints32" not in _TABLE:
             _TABLE["joints32"] = _pose_table().astype(np.float32)
-        return _TABLE["joints32"][motion, move, step]
-    return body_joints(motion[None], (step / PHASE_STEPS)[None], move[None], np.ones(1))[0].astype(np.float32)
+        return _TABLE["joints32"], motion, move, step
+    J = body_joints(motion[None], (step / PHASE_STEPS)[None], move[None], np.ones(1))[0].astype(np.float32)
+    zero = np.zeros(len(J), np.int64)
+    return J[:, None, None], np.arange(len(J)), zero, zero
+
+
+def _unit_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> np.ndarray:
+    """Joints of build 1, (N, 15, 3) float32, from the table where it has them."""
+    table, m, mv, st = _joint_lookup(motion, phase, move)
+    return table[m, mv, st]
 
 
 def _rough_reach(u: np.ndarray, v: np.ndarray, depth: np.ndarray, height: np.ndarray, focal: float, width: int, im_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -387,15 +397,23 @@ def pose_figures(
         Hm = height[pi]
         # float32 from here on, and in units of body height: the (N, 15) arrays are the
         # bulk of the work, and the box needs only their extremes.
-        J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
         sH = (scale[pi, ti] * Hm).astype(np.float32)
         svH = (scale_v[pi, ti] * Hm).astype(np.float32)
-        lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
-        body_x = J[..., 0] * sx + lat * lx
-        body_y = J[..., 2]
         u0, v0 = u[pi, ti, 0].astype(np.float32), v[pi, ti, 0].astype(np.float32)
         origin = np.stack([u0, v0], -1)
         gain = np.stack([sH, svH], -1)
+        if kernels.jit_enabled():
+            table, m_i, mv_i, st_i = _joint_lookup(motion[pi, ti], phase[pi, ti], move[pi, ti])
+            bshift = (build[pi] - 1.0).astype(np.float32)
+            body_x, body_y, b32 = kernels.pose_boxes(table, m_i, mv_i, st_i, sx[:, 0], lx[:, 0], bshift, _SHIFT, _JOINT_HALF,
+                                                     sH, svH, u0, v0, HEAD, HEAD_R * 1.15)  # fmt: skip
+            box[pi, ti] = b32
+            return Figures(body_x=body_x, body_y=body_y, origin=origin, gain=gain, index=index, scale=scale, scale_v=scale_v,
+                           height=height, build=build, depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip
+        J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
+        lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
+        body_x = J[..., 0] * sx + lat * lx
+        body_y = J[..., 2]
         half = _JOINT_HALF.astype(np.float32)
         # Vertical half-extent in pixels: the limbs' own widths scale across the image, the
         # head's up the image.

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from synreal.tracking import kernels
 from synreal.tracking.activities import Activity, GroupMotion, SimContext, Walk, make_activity
 from synreal.tracking.appearance import Appearance, sample_appearance
 from synreal.tracking.boxes import same_frame_pairs
@@ -812,6 +813,8 @@ def box_visibility(
     targets = targets & (vis > 0)
     if static is not None and len(static[0]):
         targets = np.concatenate([targets, np.zeros(static[1].shape, bool)], 0)
+    if kernels.jit_enabled():
+        return kernels.visibility(x0, y0, x1, y1, alldepth, targets, blockers, vis, width, height)
     # Every overlapping pair of boxes in a frame, once; the farther box is the one hidden.
     # Work on flat per-entry arrays (one entry per box that can hide or be hidden).
     te, pe = np.nonzero((blockers | targets).T)
