@@ -12,7 +12,7 @@ from synreal.tracking import kernels
 from synreal.tracking.boxes import same_frame_pairs
 from synreal.tracking.generate import make_sequence
 from synreal.tracking.scene import box_visibility
-from synreal.tracking.spec import SceneSetSpec, load_scene_set
+from synreal.tracking.spec import load_scene_set
 
 pytest.importorskip("numba")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "tracking"
@@ -105,3 +105,35 @@ def test_the_environment_turns_the_compiled_loops_off(monkeypatch: pytest.Monkey
     kernels.use_jit(None)
     monkeypatch.delenv("SYNREAL_NO_JIT")
     assert kernels.jit_enabled()
+
+
+@pytest.mark.parametrize("interval, noise, grid", [(1, 0.0, 1080), (5, 0.0, 0), (4, 0.03, 1080), (1, 0.02, 0)])
+def test_annotation_is_bit_identical(interval: int, noise: float, grid: int) -> None:
+    from synreal.tracking.scene import annotate
+
+    box, depth, _ = random_crowd(3, frames=60, people=12)
+    labelled = np.random.default_rng(4).random(depth.shape) < 0.8  # stretches with gaps
+
+    def run() -> np.ndarray:
+        return annotate(box, labelled, interval=interval, noise=noise, grid=grid, image_height=360,
+                        rng=np.random.default_rng(7))  # fmt: skip
+
+    ref, fast = both(run)
+    np.testing.assert_array_equal(ref, fast)
+    assert not np.array_equal(ref[labelled], box[labelled])  # the annotation moved the boxes
+    np.testing.assert_array_equal(ref[~labelled], box[~labelled])  # and only the labelled ones
+
+
+def test_projection_is_bit_identical_for_static_and_moving_cameras() -> None:
+    from synreal.tracking.camera import Camera, CameraPath, random_motion
+    from synreal.tracking.figure import reachable
+
+    T = 50
+    rng = np.random.default_rng(0)
+    pos = rng.uniform(-40, 40, (30, 1, 2)) + np.linspace(0, 1, T)[None, :, None]  # some never in view
+    height = rng.uniform(1.5, 1.95, 30)
+    cam = Camera(640, 360, 4.0, 20.0, 60.0)
+    for path in (CameraPath(cam, T), CameraPath(cam, T, 25.0, 0.0, random_motion(T, 25.0, rng, pan=3.0, shake=1.0, walk=0.5))):
+        ref, fast = both(lambda path=path: reachable(path, pos, height))
+        np.testing.assert_array_equal(ref, fast)
+        assert 0 < ref.mean() < 1

@@ -239,12 +239,7 @@ class CameraPath:
             u, v, depth, each (P, T, 2): index 0 the feet, 1 the top of the head.
         """
         s = self.start
-        if self.static:
-            right, down, axis = (a[None] for a in s.axes())
-            c = s.center[None]
-        else:
-            right, down, axis = self.axes()
-            c = self.centers()
+        right, down, axis, c = self.frame_geometry()
         dx = pos[..., 0] - c[:, 0]
         dy = pos[..., 1] - c[:, 1]
         cz = -c[:, 2]
@@ -261,6 +256,15 @@ class CameraPath:
         u = np.stack([s.width / 2 + f * nu / sf, s.width / 2 + f * nu_head / sh], -1)
         v = np.stack([s.height / 2 + f * nv / sf, s.height / 2 + f * nv_head / sh], -1)
         return u, v, np.stack([d_feet, d_head], -1)
+
+    def frame_geometry(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Image right, image down, optical axis and camera centre, each (T, 3), or (1, 3)
+        for a static camera (one row for every frame)."""
+        if self.static:
+            right, down, axis = (a[None] for a in self.start.axes())
+            return right, down, axis, self.start.center[None]
+        right, down, axis = self.axes()
+        return right, down, axis, self.centers()
 
     def axes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Image right, image down and optical axis per frame, each (T, 3)."""

@@ -278,24 +278,20 @@ def tabulated_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray, bu
     return J
 
 
-def _joint_lookup(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A float32 joint table (motion, move, phase step, 15, 3) and the indices of each pose
-    in it: the process-wide pose table where it has every pose, else the poses themselves."""
-    step = _phase_step(phase)
-    inside = (motion >= 0) & (motion < 5) & (move >= 0) & (move < _TABLE_MOVES)
-    if inside.all():
-        if "joints32" not in _TABLE:
-            _TABLE["joints32"] = _pose_table().astype(np.float32)
-        return _TABLE["joints32"], motion, move, step
-    J = body_joints(motion[None], (step / PHASE_STEPS)[None], move[None], np.ones(1))[0].astype(np.float32)
-    zero = np.zeros(len(J), np.int64)
-    return J[:, None, None], np.arange(len(J)), zero, zero
+def _joints32() -> np.ndarray:
+    """The pose table in float32, computed once per process."""
+    if "joints32" not in _TABLE:
+        _TABLE["joints32"] = _pose_table().astype(np.float32)
+    return _TABLE["joints32"]
 
 
 def _unit_joints(motion: np.ndarray, phase: np.ndarray, move: np.ndarray) -> np.ndarray:
     """Joints of build 1, (N, 15, 3) float32, from the table where it has them."""
-    table, m, mv, st = _joint_lookup(motion, phase, move)
-    return table[m, mv, st]
+    step = _phase_step(phase)
+    inside = (motion >= 0) & (motion < 5) & (move >= 0) & (move < _TABLE_MOVES)
+    if inside.all():
+        return _joints32()[motion, move, step]
+    return body_joints(motion[None], (step / PHASE_STEPS)[None], move[None], np.ones(1))[0].astype(np.float32)
 
 
 def _rough_reach(u: np.ndarray, v: np.ndarray, depth: np.ndarray, height: np.ndarray, focal: float, width: int, im_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -312,6 +308,19 @@ def _rough_reach(u: np.ndarray, v: np.ndarray, depth: np.ndarray, height: np.nda
     return scale, scale_v, cand
 
 
+def _project(camera: CameraPath, pos: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Feet and heads projected (u, v, depth, each (P, T, 2)), the scales, whether each
+    person-frame can reach the image, and a rough box that lies outside it when it cannot."""
+    cam = camera.start
+    if kernels.jit_enabled():
+        return kernels.project_people(pos, height, camera.frame_geometry(), cam.focal, cam.width, cam.height)
+    u, v, depth = camera.project_people(pos, height)
+    scale, scale_v, cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)
+    hp = height[:, None] * np.maximum(scale, scale_v)
+    rough = np.stack([u[..., 0] - 0.2 * hp, v[..., 1], 0.4 * hp, v[..., 0] - v[..., 1]], -1)
+    return u, v, depth, scale, scale_v, cand, rough
+
+
 def reachable(camera: CameraPath, pos: np.ndarray, height: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
     """(P,) True for people who come near enough the image, in some frame, to be drawn.
 
@@ -321,9 +330,7 @@ def reachable(camera: CameraPath, pos: np.ndarray, height: np.ndarray, present: 
         >>> reachable(path, np.array([[[0.0, 10.0]], [[0.0, -10.0]]]), np.array([1.8, 1.8])).tolist()
         [True, False]
     """
-    u, v, depth = camera.project_people(pos, height)
-    cam = camera.start
-    cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)[2]
+    cand = _project(camera, pos, height)[5]
     if present is not None:
         cand &= present
     return cand.any(1)
@@ -368,63 +375,68 @@ def pose_figures(
         True
     """
     P, T = motion.shape
-    u, v, depth = camera.project_people(pos, height)
-    cam = camera.start
-    scale, scale_v, cand = _rough_reach(u, v, depth, height, cam.focal, cam.width, cam.height)
+    u, v, depth, scale, scale_v, cand, box = _project(camera, pos, height)
     right, _down, axis = camera.axes()  # (T, 3)
-    hp = height[:, None] * np.maximum(scale, scale_v)
     if present is not None:
         cand &= present
     pi, ti = np.nonzero(cand)
-
-    box = np.stack([u[..., 0] - 0.2 * hp, v[..., 1], 0.4 * hp, v[..., 0] - v[..., 1]], -1)
     index = np.full((P, T), -1, np.int32)
-    index[pi, ti] = np.arange(len(pi))
     left_near = np.zeros((P, T), bool)
-    n = len(pi)
-    body_x = np.zeros((n, N_JOINTS), np.float32)
-    body_y = np.zeros((n, N_JOINTS), np.float32)
-    origin = np.zeros((n, 2), np.float32)
-    gain = np.zeros((n, 2), np.float32)
-    if n:
-        hd = heading[pi, ti]
-        ch, sh = np.cos(hd), np.sin(hd)
-        rx, ry, ax_, ay = right[ti, 0], right[ti, 1], axis[ti, 0], axis[ti, 1]
-        # Image-right component of the body's forward and left axes; which side faces the camera.
-        sx = (ch * rx + sh * ry).astype(np.float32)[:, None]
-        lx = (-sh * rx + ch * ry).astype(np.float32)[:, None]
-        left_near[pi, ti] = -sh * ax_ + ch * ay < 0
-        Hm = height[pi]
-        # float32 from here on, and in units of body height: the (N, 15) arrays are the
-        # bulk of the work, and the box needs only their extremes.
-        sH = (scale[pi, ti] * Hm).astype(np.float32)
-        svH = (scale_v[pi, ti] * Hm).astype(np.float32)
-        u0, v0 = u[pi, ti, 0].astype(np.float32), v[pi, ti, 0].astype(np.float32)
-        origin = np.stack([u0, v0], -1)
-        gain = np.stack([sH, svH], -1)
-        if kernels.jit_enabled():
-            table, m_i, mv_i, st_i = _joint_lookup(motion[pi, ti], phase[pi, ti], move[pi, ti])
-            bshift = (build[pi] - 1.0).astype(np.float32)
-            body_x, body_y, b32 = kernels.pose_boxes(table, m_i, mv_i, st_i, sx[:, 0], lx[:, 0], bshift, _SHIFT, _JOINT_HALF,
-                                                     sH, svH, u0, v0, HEAD, HEAD_R * 1.15)  # fmt: skip
-            box[pi, ti] = b32
-            return Figures(body_x=body_x, body_y=body_y, origin=origin, gain=gain, index=index, scale=scale, scale_v=scale_v,
-                           height=height, build=build, depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip
-        J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
-        lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
-        body_x = J[..., 0] * sx + lat * lx
-        body_y = J[..., 2]
-        half = _JOINT_HALF.astype(np.float32)
-        # Vertical half-extent in pixels: the limbs' own widths scale across the image, the
-        # head's up the image.
-        up = body_y * svH[:, None] + half[None] * sH[:, None]
-        up[:, HEAD] = body_y[:, HEAD] * svH + (HEAD_R * 1.15) * svH
-        down = body_y * svH[:, None] - half[None] * sH[:, None]
-        down[:, HEAD] = body_y[:, HEAD] * svH - (HEAD_R * 1.15) * svH
-        x0 = u0 + sH * (body_x - half).min(-1)
-        x1 = u0 + sH * (body_x + half).max(-1)
-        y0 = v0 - up.max(-1)
-        y1 = v0 - down.min(-1)
-        box[pi, ti] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
+    posed = None
+    if len(pi) and kernels.jit_enabled():
+        posed = kernels.pose(_joints32(), PHASE_STEPS, pi, ti, motion, move, phase, heading, right, axis, scale, scale_v,
+                             u, v, height, build, _SHIFT, _JOINT_HALF, HEAD, HEAD_R * 1.15, left_near, box, index)  # fmt: skip
+    if posed is None:
+        posed = _pose(pi, ti, motion, move, phase, heading, right, axis, scale, scale_v, u, v, height, build, left_near, box, index)
+    body_x, body_y, origin, gain = posed
     return Figures(body_x=body_x, body_y=body_y, origin=origin, gain=gain, index=index, scale=scale, scale_v=scale_v, height=height, build=build,
                    depth=depth[..., 0], left_near=left_near, box=box)  # fmt: skip
+
+
+def _pose(
+    pi: np.ndarray, ti: np.ndarray, motion: np.ndarray, move: np.ndarray, phase: np.ndarray, heading: np.ndarray,
+    right: np.ndarray, axis: np.ndarray, scale: np.ndarray, scale_v: np.ndarray, u: np.ndarray, v: np.ndarray,
+    height: np.ndarray, build: np.ndarray, left_near: np.ndarray, box: np.ndarray, index: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Pose the person-frames ``(pi, ti)`` (the numpy path; ``kernels.pose`` is the same
+    arithmetic compiled): their joints in units of their pixel scale, and their boxes,
+    sides and rows written into ``box``, ``left_near`` and ``index``.
+
+    Returns:
+        body_x, body_y (N, 15), origin and gain (N, 2), all float32.
+    """
+    n = len(pi)
+    index[pi, ti] = np.arange(n)
+    if not n:
+        return (np.zeros((0, N_JOINTS), np.float32), np.zeros((0, N_JOINTS), np.float32), np.zeros((0, 2), np.float32),
+                np.zeros((0, 2), np.float32))  # fmt: skip
+    hd = heading[pi, ti]
+    ch, sh = np.cos(hd), np.sin(hd)
+    rx, ry, ax_, ay = right[ti, 0], right[ti, 1], axis[ti, 0], axis[ti, 1]
+    # Image-right component of the body's forward and left axes; which side faces the camera.
+    sx = (ch * rx + sh * ry).astype(np.float32)[:, None]
+    lx = (-sh * rx + ch * ry).astype(np.float32)[:, None]
+    left_near[pi, ti] = -sh * ax_ + ch * ay < 0
+    Hm = height[pi]
+    # float32 from here on, and in units of body height: the (N, 15) arrays are the bulk of
+    # the work, and the box needs only their extremes.
+    sH = (scale[pi, ti] * Hm).astype(np.float32)
+    svH = (scale_v[pi, ti] * Hm).astype(np.float32)
+    u0, v0 = u[pi, ti, 0].astype(np.float32), v[pi, ti, 0].astype(np.float32)
+    J = _unit_joints(motion[pi, ti], phase[pi, ti], move[pi, ti])
+    lat = J[..., 1] + (build[pi] - 1.0).astype(np.float32)[:, None] * _SHIFT.astype(np.float32)[None]
+    body_x = J[..., 0] * sx + lat * lx
+    body_y = J[..., 2]
+    half = _JOINT_HALF.astype(np.float32)
+    # Vertical half-extent in pixels: the limbs' own widths scale across the image, the
+    # head's up the image.
+    up = body_y * svH[:, None] + half[None] * sH[:, None]
+    up[:, HEAD] = body_y[:, HEAD] * svH + (HEAD_R * 1.15) * svH
+    down = body_y * svH[:, None] - half[None] * sH[:, None]
+    down[:, HEAD] = body_y[:, HEAD] * svH - (HEAD_R * 1.15) * svH
+    x0 = u0 + sH * (body_x - half).min(-1)
+    x1 = u0 + sH * (body_x + half).max(-1)
+    y0 = v0 - up.max(-1)
+    y1 = v0 - down.min(-1)
+    box[pi, ti] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
+    return body_x, body_y, np.stack([u0, v0], -1), np.stack([sH, svH], -1)

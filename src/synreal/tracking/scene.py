@@ -498,37 +498,43 @@ def annotate(
         >>> annotate(b, np.ones((1, 5), bool), interval=2)[0, :, 0].tolist()  # keyframes 0, 2, 4
         [0.0, 2.5, 5.0, 4.5, 4.0]
     """
+    # Labelled rows person by person, frame by frame.
+    pp, tt = np.nonzero(labelled)
+    n = len(pp)
+    interpolate = (interval > 1 or noise > 0) and n > 0
+    if interpolate:
+        # Each labelled stretch starts and ends with a keyframe, so every row lies between
+        # a keyframe before and one after.
+        first = np.r_[True, (pp[1:] != pp[:-1]) | (tt[1:] != tt[:-1] + 1)]
+        last = np.r_[first[1:], True]
+        key = first | last | (tt % interval == 0)
+        draw = rng.normal(0.0, noise, (int(key.sum()), 4)) if noise > 0 else np.zeros((0, 4))  # type: ignore[union-attr]
+    if kernels.jit_enabled():
+        return kernels.annotate(boxes, pp, tt, key if interpolate else np.zeros(n, bool), draw if interpolate else np.zeros((0, 4)),
+                                interpolate, image_height / grid if grid > 0 else 0.0)  # fmt: skip
     out = boxes.copy()
-    if interval > 1 or noise > 0:
-        # Labelled rows person by person, frame by frame: each labelled stretch starts and
-        # ends with a keyframe, so every row lies between a keyframe before and one after.
-        pp, tt = np.nonzero(labelled)
-        n = len(pp)
-        if n:
-            first = np.r_[True, (pp[1:] != pp[:-1]) | (tt[1:] != tt[:-1] + 1)]
-            last = np.r_[first[1:], True]
-            key = first | last | (tt % interval == 0)
-            idx = np.arange(n)
-            prev = np.maximum.accumulate(np.where(key, idx, 0))
-            nxt = np.minimum.accumulate(np.where(key, idx, n - 1)[::-1])[::-1]
-            # Edges (left, top, right, bottom), so that jitter moves each side on its own.
-            b = boxes[pp, tt]
-            edges = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], -1)
-            if noise > 0:
-                k = np.nonzero(key)[0]
-                edges[k] += rng.normal(0.0, noise, (len(k), 4)) * b[k, 3:4]  # type: ignore[union-attr]
-            span = np.maximum(tt[nxt] - tt[prev], 1)
-            w = ((tt - tt[prev]) / span)[:, None]
-            e = edges[prev] * (1 - w) + edges[nxt] * w
-            x0, y0 = e[:, 0], e[:, 1]
-            x1, y1 = np.maximum(e[:, 2], x0 + 1.0), np.maximum(e[:, 3], y0 + 1.0)
-            out[pp, tt] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
+    if interpolate:
+        idx = np.arange(n)
+        prev = np.maximum.accumulate(np.where(key, idx, 0))
+        nxt = np.minimum.accumulate(np.where(key, idx, n - 1)[::-1])[::-1]
+        # Edges (left, top, right, bottom), so that jitter moves each side on its own.
+        b = boxes[pp, tt]
+        edges = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], -1)
+        if noise > 0:
+            k = np.nonzero(key)[0]
+            edges[k] += draw * b[k, 3:4]
+        span = np.maximum(tt[nxt] - tt[prev], 1)
+        w = ((tt - tt[prev]) / span)[:, None]
+        e = edges[prev] * (1 - w) + edges[nxt] * w
+        x0, y0 = e[:, 0], e[:, 1]
+        x1, y1 = np.maximum(e[:, 2], x0 + 1.0), np.maximum(e[:, 3], y0 + 1.0)
+        out[pp, tt] = np.stack([x0, y0, x1 - x0, y1 - y0], -1)
     if grid > 0:
         q = image_height / grid
-        lab = labelled
-        corner0 = np.round(out[lab][:, :2] / q) * q
-        corner1 = np.round((out[lab][:, :2] + out[lab][:, 2:]) / q) * q
-        out[lab] = np.concatenate([corner0, np.maximum(corner1 - corner0, q)], -1)
+        rows = out[pp, tt]
+        corner0 = np.round(rows[:, :2] / q) * q
+        corner1 = np.round((rows[:, :2] + rows[:, 2:]) / q) * q
+        out[pp, tt] = np.concatenate([corner0, np.maximum(corner1 - corner0, q)], -1)
     return out
 
 
@@ -796,6 +802,9 @@ def box_visibility(
     """
     P, T = box.shape[:2]
     front = depth > 0.3
+    if kernels.jit_enabled():
+        return kernels.visibility(box, depth, width, height, front if targets is None else targets,
+                                  front if blockers is None else blockers, static)  # fmt: skip
     targets = front if targets is None else targets & front
     blockers = front if blockers is None else blockers & front
     allbox, alldepth = box, depth
@@ -813,8 +822,6 @@ def box_visibility(
     targets = targets & (vis > 0)
     if static is not None and len(static[0]):
         targets = np.concatenate([targets, np.zeros(static[1].shape, bool)], 0)
-    if kernels.jit_enabled():
-        return kernels.visibility(x0, y0, x1, y1, alldepth, targets, blockers, vis, width, height)
     # Every overlapping pair of boxes in a frame, once; the farther box is the one hidden.
     # Work on flat per-entry arrays (one entry per box that can hide or be hidden).
     te, pe = np.nonzero((blockers | targets).T)
