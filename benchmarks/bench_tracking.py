@@ -13,6 +13,9 @@ times are printed beside them.
    ``Evaluator`` on the same files, both as fresh processes and in-process -- target:
    ratio <= 1 (ours no slower). Skipped when the shared data is absent.
 
+Run it with and without ``SYNREAL_NO_JIT=1`` to see what the compiled loops (extra ``fast``)
+are worth; both paths generate the same sequences.
+
 Usage: python benchmarks/bench_tracking.py [--quick]
 """
 
@@ -197,7 +200,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repeats and sequences")
     args = ap.parse_args()
     reps = 1 if args.quick else 3
-    print(f"tracking benchmark ({pin_one_core()}, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f})")
+    from synreal.tracking import kernels
+
+    jit = "compiled loops on (numba)" if kernels.jit_enabled() else "numpy path (numba absent or SYNREAL_NO_JIT=1)"
+    print(f"tracking benchmark ({pin_one_core()}, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}, {jit})")
     print("rates per CPU second (per wall second in brackets)")
 
     (fps, fps_w), (fpj, fpj_w), in_view = bench_render(reps, 2 if args.quick else 3)

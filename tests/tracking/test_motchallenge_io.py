@@ -141,3 +141,19 @@ def test_a_folder_without_seqinfo_takes_its_length_from_the_rows(tmp_path: Path)
     write_mot_file(tmp_path / "s" / "gt" / "gt.txt", MotTable.from_rows([[7, 1, 0, 0, 5, 5, 1, 1, 1]]))
     seq = read_sequence(tmp_path / "s")
     assert seq.info_inferred and seq.info.seq_length == 7 and seq.name == "s"
+
+
+@pytest.mark.parametrize("n", [1, 8192, 8193])
+def test_written_text_is_np_savetxt_text_across_blocks(tmp_path: Path, n: int) -> None:
+    import io
+
+    from synreal.tracking.motchallenge import _GT_FMT, _TR_FMT
+
+    rng = np.random.default_rng(n)
+    for kind, fmt, extra in (("gt", _GT_FMT, 2), ("tracker", _TR_FMT, 3)):
+        rows = np.c_[rng.integers(1, 500, (n, 2)), rng.normal(300, 200, (n, 4)), rng.normal(0, 3, (n, 1)),
+                     rng.integers(-1, 3, (n, extra))]  # fmt: skip
+        table = MotTable.from_rows(rows.tolist())
+        buf = io.StringIO()
+        np.savetxt(buf, table.to_array(kind), fmt=fmt, delimiter=",")
+        assert write_mot_file(tmp_path / f"{kind}.txt", table, kind).read_text() == buf.getvalue()

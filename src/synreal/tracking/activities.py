@@ -304,7 +304,7 @@ class Walk(Activity):
         straight = speed[:, None] * rel
         px = np.where(bent[:, None], r * (sin_h - s0), straight * c0)
         py = np.where(bent[:, None], r * (c0 - cos_h), straight * s0)
-        path = anchors[:, None, :] + np.stack([px, py], -1)  # (U, T, 2)
+        path_x, path_y = anchors[:, 0:1] + px, anchors[:, 1:2] + py  # (U, T)
         # Formation: rows of up to ``abreast``, centred, people a little off their slot.
         first = np.repeat(np.cumsum(sizes) - sizes, sizes)
         i = np.arange(n_all) - first
@@ -317,7 +317,9 @@ class Walk(Activity):
         walked = (t[None] - held)[unit]  # the gait clock stops with the walk
         phase = rng.uniform(0, 1, (n_all, 1)) + (stride_freq * rng.uniform(0.95, 1.05, n_all))[:, None] * walked
         side = left[:, None] + 0.012 * np.sin(2 * np.pi * phase) * ~paused[unit]  # the hips sway with each step
-        pos = path[unit] + np.stack([fwd[:, None] * ch - side * sh, fwd[:, None] * sh + side * ch], -1)
+        pos = np.empty((n_all, T, 2))
+        pos[..., 0] = path_x[unit] + (fwd[:, None] * ch - side * sh)
+        pos[..., 1] = path_y[unit] + (fwd[:, None] * sh + side * ch)
         return GroupMotion(
             pos=pos,
             heading=heading[unit],
