@@ -76,6 +76,7 @@ def main() -> None:
     ap.add_argument("--check", type=int, default=200, help="fresh sequences of the independent check of each fit")
     ap.add_argument("--no-holdout", action="store_true", help="skip the held-out half fits")
     ap.add_argument("--floor", action="store_true", help="measure the noise floor of the distance")
+    ap.add_argument("--save", type=Path, help="folder for the fitted scene sets (YAML, distances in the header)")
     ap.add_argument("--only", choices=sorted(IMITATES), help="fit (and measure the floor of) only this scene set")
     ap.add_argument("--skip-table", action="store_true", help="skip the statistics tables and targets")
     ap.add_argument("--untuned", action="store_true", help="start the fits from the untuned generator, not the defaults")
@@ -171,7 +172,7 @@ def floor(args, real_seqs, specs) -> None:  # type: ignore[no-untyped-def]
 
 def fits(args, real_seqs, specs) -> None:  # type: ignore[no-untyped-def]
     """fit-generator from the defaults, on all real sequences and on every other one."""
-    from synreal.tracking.fit import fit_generator, generated_stats
+    from synreal.tracking.fit import fit_generator, generated_stats, write_fit
     from synreal.tracking.spec import validate_scene_set
     from synreal.tracking.stats import realism_distance, sequence_stats
 
@@ -199,6 +200,8 @@ def fits(args, real_seqs, specs) -> None:  # type: ignore[no-untyped-def]
         res = fit_generator(seqs, specs[name], budget=args.budget, per_trial=args.per_trial, seed=args.seed,
                             rungs=args.rungs)  # fmt: skip
         took = time.time() - t
+        if args.save:
+            write_fit(res, args.save / f"{name}-fit-{real}.yaml")
         a, b = check(sequence_stats(seqs), res)
         gain = 1 - b.overall / a.overall
         print(f"{name} -> {real}, all {len(seqs)} sequences: {len(res.trials)} trials, {res.simulated} sequences, "
@@ -217,6 +220,8 @@ def fits(args, real_seqs, specs) -> None:  # type: ignore[no-untyped-def]
         res = fit_generator(fit_part, specs[name], budget=args.budget, per_trial=args.per_trial, seed=args.seed,
                             holdout=held, rungs=args.rungs)  # fmt: skip
         took = time.time() - t
+        if args.save:
+            write_fit(res, args.save / f"{name}-fit-{real}-half.yaml")
         fa, fb = check(sequence_stats(fit_part), res)
         ha, hb = check(sequence_stats(held), res)
         print(f"  held out: fit on {len(fit_part)} sequences ({', '.join(s.name for s in fit_part)}), "
