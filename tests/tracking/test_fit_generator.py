@@ -1,4 +1,5 @@
-"""fit-generator: knobs round-trip, observed properties are copied, known knobs are recovered."""
+"""fit-generator: knobs round-trip, observed properties are copied, known knobs are recovered,
+the budget is spent by successive halving."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ import pytest
 
 from synreal.cli.main import main
 from synreal.errors import UserInputError
-from synreal.tracking.fit import KNOBS, apply_params, fit_generator, knob, knob_params, observed, write_fit
+from synreal.tracking.fit import (
+    FINALISTS,
+    KNOBS,
+    PROMOTE,
+    apply_params,
+    fit_generator,
+    knob,
+    knob_params,
+    observed,
+    rung_sizes,
+    write_fit,
+)
 from synreal.tracking.generate import generate_scene_set, scene_set_sequences
 from synreal.tracking.motchallenge import MotSequence, SeqInfo
 from synreal.tracking.spec import SceneSetSpec, load_scene_set, validate_scene_set
@@ -71,18 +83,20 @@ def test_known_knobs_are_recovered(name: str, truth: dict | None, start: dict | 
     else:
         true_spec, base, target = small(**truth), small(**start), 1.5  # type: ignore[arg-type]
     real = scene_set_sequences(true_spec, 4, seed=11)
-    res = fit_generator(real, base, budget=80, per_trial=4, seed=0, knobs=[name])
+    res = fit_generator(real, base, budget=80, per_trial=4, seed=0, knobs=[name], rungs=1)
     assert res.distance.overall < res.base_distance.overall
     assert abs(get(res.spec) - target) < 0.5 * abs(get(base) - target)
 
 
 def test_a_fit_is_reproducible_and_never_worse_than_its_start() -> None:
     real = scene_set_sequences(small(entry_rate=[1.5, 1.5], frames=60), 3, seed=5)
-    a = fit_generator(real, small(frames=60), budget=42, per_trial=3, seed=2, knobs=["scene.entry_rate", "scene.spacing"])
-    b = fit_generator(real, small(frames=60), budget=42, per_trial=3, seed=2, knobs=["scene.entry_rate", "scene.spacing"])
+    kw: dict[str, Any] = dict(budget=36, per_trial=3, seed=2, knobs=["scene.entry_rate", "scene.spacing"], rungs=1)
+    a = fit_generator(real, small(frames=60), **kw)
+    b = fit_generator(real, small(frames=60), **kw)
     assert a.params == b.params and a.distance == b.distance
-    # 42 sequences at 3 per trial: 8 searched trials, then the start and 5 finalists again.
-    assert len(a.trials) == 8 and a.simulated == (8 + 1 + 5) * 3
+    # 36 sequences at 3 per trial: the start and the finalists again, the rest searched.
+    n = 36 // 3 - 1 - FINALISTS
+    assert len(a.trials) == n and a.simulated == (n + 1 + FINALISTS) * 3 and a.final_sequences == 3
     # The starting spec is the first trial, so the best the search saw is at least as good.
     assert a.search_distance == pytest.approx(min(v for _, v in a.trials)) and a.search_distance <= a.trials[0][1]
     # The reported distances come from other sequences than the search's, on which the
@@ -96,6 +110,12 @@ def test_bad_fit_inputs_are_user_errors() -> None:
     with pytest.raises(UserInputError, match="at least 2") as err:
         fit_generator(real, small(), budget=3, per_trial=3)
     assert err.value.key == "budget"
+    # Enough for two trials of 3, not for the final checks at the third size (27 sequences).
+    with pytest.raises(UserInputError, match="final checks of 27") as err:
+        fit_generator(real, small(), budget=60, per_trial=3, rungs=3)
+    with pytest.raises(UserInputError) as err:
+        fit_generator(real, small(), budget=60, per_trial=3, rungs=0)
+    assert err.value.key == "rungs"
     with pytest.raises(UserInputError, match="unknown knob 'camera.zoom'"):
         knob("camera.zoom")
 
@@ -113,7 +133,8 @@ def test_fit_generator_cli_writes_a_loadable_spec(tmp_path: Path, capsys: pytest
     base.write_text("name: start\nscene: {frames: 60, activities: {walk: 1, wait: 1}}\ncamera: {moving: 0}\n")
     out = tmp_path / "fitted.yaml"
     code = main(["mot", "fit-generator", str(tmp_path / "real"), "--out", str(out), "--base", str(base),
-                 "--budget", "16", "--per-trial", "2", "--knob", "scene.spacing", "--holdout", str(tmp_path / "real")])  # fmt: skip
+                 "--budget", "40", "--per-trial", "2", "--rungs", "2", "--knob", "scene.spacing",
+                 "--holdout", str(tmp_path / "real")])  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
     assert "overall distance" in printed and "held-out" in printed
@@ -126,7 +147,33 @@ def test_fit_generator_cli_writes_a_loadable_spec(tmp_path: Path, capsys: pytest
 
 def test_write_fit_header_names_every_statistic(tmp_path: Path) -> None:
     real = scene_set_sequences(small(), 2, seed=1)
-    res = fit_generator(real, small(), budget=16, per_trial=2, knobs=["scene.spacing"])
+    res = fit_generator(real, small(), budget=16, per_trial=2, knobs=["scene.spacing"], rungs=1)
     text = write_fit(res, tmp_path / "f.yaml").read_text()
     for stat in res.distance.per_statistic:
         assert f"#   {stat}: " in text
+
+
+def test_successive_halving_measures_the_best_trials_on_more_sequences() -> None:
+    real = scene_set_sequences(small(entry_rate=[1.5, 1.5], frames=60), 3, seed=5)
+    sizes = rung_sizes(2, 3)
+    assert sizes == [2, 2 * PROMOTE, 2 * PROMOTE**2]
+    budget = 150
+    res = fit_generator(real, small(frames=60), budget=budget, per_trial=2, seed=1, rungs=3,
+                        knobs=["scene.entry_rate", "scene.spacing"])  # fmt: skip
+    n, dist = res.trial_sequences, res.trial_distances
+    assert len(n) == len(dist) == len(res.trials)
+    assert all(m == sizes[len(d) - 1] and v == d[-1] for m, d, (_, v) in zip(n, dist, res.trials))
+    # Most trials stop at the first size; a few go on to each larger one.
+    assert n.count(sizes[0]) > n.count(sizes[1]) > 0 and n.count(sizes[2]) > 0
+    # A trial goes on to the next size only when it is among the best 1 / PROMOTE of the
+    # trials measured at its size so far (itself included; the first always is).
+    for r in range(len(sizes) - 1):
+        for i, d in enumerate(dist):
+            if len(d) > r + 1:
+                competing = sorted(e[r] for e in dist[: i + 1] if len(e) > r)
+                assert d[r] <= competing[max(len(competing) // PROMOTE - 1, 0)]
+    # The budget is spent on the search's sequences and the final checks of the largest size.
+    assert res.final_sequences == sizes[-1]
+    assert res.simulated == sum(n) + (1 + FINALISTS) * sizes[-1] <= budget
+    # What the search reports is the best it saw at the largest size.
+    assert res.search_distance == pytest.approx(min(d[-1] for d in dist if len(d) == len(sizes)))

@@ -230,8 +230,9 @@ def fit_generator(
     real_dir: Path = typer.Argument(..., help="real ground truth: a MOTChallenge folder (a sequence or a folder of them)"),
     out: Path = typer.Option(..., "--out", "-o", help="scene-set YAML to write"),
     base: Optional[Path] = typer.Option(None, "--base", help="starting scene set (default: the built-in defaults)"),
-    budget: int = typer.Option(1200, "--budget", min=2, help="most sequences to simulate in all"),
-    per_trial: int = typer.Option(20, "--per-trial", min=1, help="sequences simulated per trial"),
+    budget: int = typer.Option(3000, "--budget", min=2, help="most sequences to simulate in all"),
+    per_trial: int = typer.Option(12, "--per-trial", min=1, help="sequences every trial is measured on first"),
+    rungs: int = typer.Option(3, "--rungs", min=1, help="successive halving: the best third of the trials is measured again on 3 times as many sequences, up to this many sizes (1: none)"),
     seed: int = typer.Option(0, "--seed", help="seeds the search and the simulated sequences"),
     knob: Optional[list[str]] = typer.Option(None, "--knob", help="search only these knobs (repeatable; default: all that apply)"),
     holdout: Optional[Path] = typer.Option(None, "--holdout", help="real sequences kept out of the search, to measure how the fit generalises"),
@@ -246,7 +247,7 @@ def fit_generator(
     start = start.model_copy(update={"name": name or (start.name if base is None else f"{start.name}-fit")})
     _, real = load_sequences(real_dir)
     held = load_sequences(holdout)[1] if holdout is not None else None
-    res = fit(real, start, budget=budget, per_trial=per_trial, seed=seed, knobs=knob, holdout=held, progress=True)
+    res = fit(real, start, budget=budget, per_trial=per_trial, seed=seed, knobs=knob, holdout=held, rungs=rungs, progress=True)
     path = write_fit(res, out)
     con = _out()
     con.print(f"overall distance to {real_dir}: [bold]{res.distance.overall:.4f}[/] (starting spec {res.base_distance.overall:.4f}); "

@@ -9,6 +9,14 @@ the real statistics and those of generated sequences, within a budget of simulat
 sequences. Every trial generates the same sequence indices with the same seed, so trials
 differ by their knobs only; the sampler is seeded, so a fit is reproducible.
 
+A dozen generated sequences are a noisy sample (two samples of 12 sequences of one spec
+are about as far apart as the defaults are from MOT17), so the search spends its budget
+by successive halving: every trial is measured on ``per_trial`` sequences, and the trials
+among the best ``1 / PROMOTE`` of those measured so far at that size are measured again
+on ``PROMOTE`` times as many (the same indices extended), up to ``rungs`` sizes. The best
+trials at the largest size and the starting spec are then measured on fresh sequences of
+that size, and the closest wins.
+
 optuna is an optional dependency: ``pip install 'synreal[fit]'``.
 """
 
@@ -248,12 +256,18 @@ class FitResult:
             than the search's, so that the search's luck does not count).
         base_spec: the starting spec (with the observed properties filled in).
         base_distance: the starting spec's distances, on the same fresh sequences.
-        search_distance: the best overall distance the search saw (optimistic).
+        search_distance: the best overall distance the search saw at its largest
+            measured size (optimistic: the search's own sequences).
         params: the best knob values.
-        trials: (parameters, overall distance) of every trial, in order.
+        trials: (parameters, overall distance) of every trial, in order, each at the
+            largest size it was measured on.
         simulated: sequences generated.
         holdout_distance: distance of the best spec to held-out real sequences, when given.
         base_holdout_distance: the same for the starting spec.
+        trial_sequences: sequences each trial was measured on (``per_trial`` for those
+            stopped at the first size), in the order of ``trials``.
+        trial_distances: each trial's overall distance at every size it was measured on.
+        final_sequences: fresh sequences each final check generated.
     """
 
     spec: SceneSetSpec
@@ -266,10 +280,16 @@ class FitResult:
     simulated: int
     holdout_distance: Distances | None = None
     base_holdout_distance: Distances | None = None
+    trial_sequences: list[int] = field(default_factory=list)
+    trial_distances: list[list[float]] = field(default_factory=list)
+    final_sequences: int = 0
 
 
 #: Trials measured again on fresh sequences before one is chosen.
-FINALISTS = 5
+FINALISTS = 3
+#: Successive halving: the best 1 / PROMOTE of the trials measured at one size are measured
+#: on PROMOTE times as many sequences.
+PROMOTE = 3
 
 
 def _optuna() -> Any:
@@ -277,23 +297,34 @@ def _optuna() -> Any:
     return require("optuna", "fit")
 
 
-def generated_stats(spec: SceneSetSpec, n: int, seed: int) -> RealismStats:
-    """Statistics of ``n`` trajectories-only sequences of a spec."""
+def generated_stats(spec: SceneSetSpec, n: int, seed: int, start: int = 0) -> RealismStats:
+    """Statistics of ``n`` trajectories-only sequences of a spec (indices from ``start``)."""
     from synreal.tracking.generate import scene_set_sequences
 
-    return sequence_stats(scene_set_sequences(spec, n, seed=seed))
+    return sequence_stats(scene_set_sequences(spec, n, seed=seed, start=start))
+
+
+def rung_sizes(per_trial: int, rungs: int) -> list[int]:
+    """Sequences a trial is measured on at each successive-halving size.
+
+    Example:
+        >>> rung_sizes(12, 3)
+        [12, 36, 108]
+    """
+    return [per_trial * PROMOTE**r for r in range(rungs)]
 
 
 def fit_generator(
     real: Sequence[MotSequence] | RealismStats,
     base: SceneSetSpec,
     *,
-    budget: int = 1200,
-    per_trial: int = 20,
+    budget: int = 3000,
+    per_trial: int = 12,
     seed: int = 0,
     knobs: Sequence[str] | None = None,
     holdout: Sequence[MotSequence] | RealismStats | None = None,
     observe: Sequence[MotSequence] | None = None,
+    rungs: int = 3,
     progress: bool = False,
 ) -> FitResult:
     """Search the generator's knobs to match the motion statistics of real sequences.
@@ -301,10 +332,11 @@ def fit_generator(
     Args:
         real: the real sequences (or their statistics) to imitate.
         base: the starting spec; knobs that are not searched keep its values.
-        budget: most sequences to generate in all (the base spec's trial and the final
-            checks on fresh sequences included).
-        per_trial: sequences generated per trial (more: less noisy, fewer trials).
-        seed: seeds the sampler and the generated sequences (the same for every trial).
+        budget: most sequences to generate in all (the final checks on fresh sequences
+            included: ``FINALISTS + 1`` checks of the largest size).
+        per_trial: sequences every trial is measured on first (the same indices and seed
+            for every trial).
+        seed: seeds the sampler and the generated sequences.
         knobs: names of the knobs to search (default: every knob of ``KNOBS`` that
             applies to ``base``).
         holdout: real sequences (or statistics) not used in the search, to measure how
@@ -312,6 +344,8 @@ def fit_generator(
         observe: sequences whose frame rates, image shape and clip lengths are copied into
             the spec (default: ``real`` when it is a list of sequences; nothing is copied
             when it is statistics).
+        rungs: successive-halving sizes (``rung_sizes``: ``per_trial`` times 1, PROMOTE,
+            PROMOTE^2, ...); 1 measures every trial on ``per_trial`` sequences only.
         progress: show a progress bar.
 
     Returns:
@@ -319,23 +353,28 @@ def fit_generator(
 
     Raises:
         UserInputError: optuna is missing, a knob name is unknown, or the budget does not
-            allow two trials.
+            allow the final checks and two trials.
 
     Example:
         >>> from synreal.tracking.generate import scene_set_sequences
         >>> truth = SceneSetSpec.model_validate({"name": "t", "scene": {"frames": 60, "entry_rate": [2, 2]}})
         >>> real = scene_set_sequences(truth, 4, seed=1)
-        >>> res = fit_generator(real, truth.model_copy(update={"name": "fit"}), budget=12, per_trial=4,
+        >>> res = fit_generator(real, truth.model_copy(update={"name": "fit"}), budget=40, per_trial=2, rungs=2,
         ...                     knobs=["scene.entry_rate"])  # doctest: +SKIP
     """
     optuna = _optuna()
     if per_trial < 1:
         raise UserInputError(f"expected at least 1 sequence per trial, found {per_trial}", key="per_trial")
-    n_trials = budget // per_trial - 1 - FINALISTS
-    if n_trials < 2:
+    if rungs < 1:
+        raise UserInputError(f"expected at least 1 rung, found {rungs}", key="rungs")
+    sizes = rung_sizes(per_trial, rungs)
+    final_n = sizes[-1]
+    search_budget = budget - (1 + FINALISTS) * final_n
+    if search_budget < 2 * per_trial:
         raise UserInputError(
-            f"a budget of {budget} sequences at {per_trial} per trial leaves {max(n_trials, 0)} trial(s) besides the "
-            f"{1 + FINALISTS} final checks; at least 2 are needed",
+            f"a budget of {budget} sequences leaves {max(search_budget, 0)} for the search after the {1 + FINALISTS} "
+            f"final checks of {final_n} sequences; at least 2 trials of {per_trial} are needed "
+            f"(raise the budget, or lower per_trial or rungs)",
             key="budget",
         )
     target = real if isinstance(real, RealismStats) else sequence_stats(real)
@@ -350,11 +389,7 @@ def fit_generator(
         if k.integer:
             first = {nm: (int(v) if nm.startswith(k.name + ".") or nm == k.name else v) for nm, v in first.items()}
 
-    def evaluate(spec: SceneSetSpec, at: int = seed) -> tuple[Distances, RealismStats]:
-        s = generated_stats(spec, per_trial, at)
-        return realism_distance(target, s), s
-
-    def objective(trial: Any) -> float:
+    def suggest(trial: Any) -> dict[str, float]:
         params = {}
         for k in chosen:
             names = [k.name + ".low", k.name + ".high"] if k.pair else [k.name + ".high"] if k.upper_only else [k.name]
@@ -363,13 +398,18 @@ def fit_generator(
                     params[nm] = float(trial.suggest_int(nm, int(k.low), int(k.high)))
                 else:
                     params[nm] = trial.suggest_float(nm, k.low if not k.log else max(k.low, 1e-6), k.high, log=k.log)
-        d, _ = evaluate(apply_params(start, chosen, params))
-        trial.set_user_attr("params", params)
+        return params
+
+    def score(d: Distances) -> float:
         return d.overall if math.isfinite(d.overall) else 1.0
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=max(5, n_trials // 5))
-    study = optuna.create_study(direction="minimize", sampler=sampler)
+    # A trial costs per_trial sequences, plus the larger sizes for the 1 / PROMOTE^r promoted.
+    cost = sum((sizes[r] - (sizes[r - 1] if r else 0)) / PROMOTE**r for r in range(rungs))
+    expected = max(2, int(search_budget / cost))
+    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=max(5, expected // 5))
+    pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=PROMOTE, min_early_stopping_rate=0)
+    study = optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner)
     study.enqueue_trial(first)
     bar = None
     if progress:
@@ -379,33 +419,68 @@ def fit_generator(
         bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        TextColumn("best {task.fields[best]}"), console=Console(stderr=True), transient=True)  # fmt: skip
         bar.start()
-        task = bar.add_task("fitting the generator", total=n_trials, best="-")
+        task = bar.add_task("fitting the generator (sequences)", total=budget, best="-")
 
-    def tick(st: Any, tr: Any) -> None:
-        if bar is not None:
-            bar.update(task, advance=1, best=f"{st.best_value:.3f}")
-
+    records: list[tuple[dict[str, float], float, int]] = []  # (params, distance, sequences)
+    rung_values: list[list[float]] = []
+    used = 0
     try:
-        study.optimize(objective, n_trials=n_trials, callbacks=[tick])
+        while used + per_trial <= search_budget:
+            trial = study.ask()
+            params = suggest(trial)
+            spec_t = apply_params(start, chosen, params)
+            stats: RealismStats | None = None
+            n, value, pruned, values = 0, float("nan"), False, []
+            for r, size in enumerate(sizes):
+                if used + size - n > search_budget:
+                    pruned = True  # the budget ends before the next size
+                    break
+                more = generated_stats(spec_t, size - n, seed, start=n)
+                stats = more if stats is None else RealismStats.combine([stats, more])
+                used += size - n
+                n, value = size, score(realism_distance(target, stats))
+                values.append(value)
+                if bar is not None:
+                    bar.update(task, advance=size - (sizes[r - 1] if r else 0))
+                trial.report(value, step=size // per_trial)
+                if r < rungs - 1 and trial.should_prune():
+                    pruned = True
+                    break
+            records.append((params, value, n))
+            rung_values.append(values)
+            if pruned:
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            else:
+                study.tell(trial, value)
+            if bar is not None:
+                top_n = max(m for *_, m in records)
+                bar.update(task, best=f"{min(v for _, v, m in records if m == top_n):.3f} on {top_n}")
+        # The search favours the spec that was luckiest on its own sequences: the best few
+        # at the largest size reached and the starting spec are measured again on fresh
+        # sequences, and the best of those wins (so a fit never returns a spec that does
+        # worse there than the one it started from).
+        fresh = seed + 1_000_003
+        ranked = sorted(records[1:], key=lambda rec: (-rec[2], rec[1]))[:FINALISTS]
+        base_s = generated_stats(start, final_n, fresh)
+        base_d = realism_distance(target, base_s)
+        best, best_params, best_d, best_s = start, first_params, base_d, base_s
+        for params, _, _ in ranked:
+            spec_t = apply_params(start, chosen, params)
+            s_t = generated_stats(spec_t, final_n, fresh)
+            d_t = realism_distance(target, s_t)
+            if score(d_t) < score(best_d):
+                best, best_params, best_d, best_s = spec_t, params, d_t, s_t
+        if bar is not None:
+            bar.update(task, advance=(1 + len(ranked)) * final_n)
     finally:
         if bar is not None:
             bar.stop()
-    trials = [(t.user_attrs["params"], float(t.value)) for t in study.trials if t.value is not None]
-    # The search favours the spec that was luckiest on its own sequences: the best few and
-    # the starting spec are measured again on fresh sequences, and the best of those wins
-    # (so a fit never returns a spec that does worse there than the one it started from).
-    fresh = seed + 1_000_003
-    ranked = sorted(study.trials[1:], key=lambda t: t.value)[:FINALISTS]
-    base_d, base_s = evaluate(start, fresh)
-    best, best_params, best_d, best_s = start, first_params, base_d, base_s
-    for t in ranked:
-        spec_t = apply_params(start, chosen, t.user_attrs["params"])
-        d_t, s_t = evaluate(spec_t, fresh)
-        if d_t.overall < best_d.overall:
-            best, best_params, best_d, best_s = spec_t, t.user_attrs["params"], d_t, s_t
+    top_n = max(m for *_, m in records)
     result = FitResult(spec=best, distance=best_d, base_spec=start, base_distance=base_d,
-                       search_distance=float(study.best_value), params=best_params, trials=trials,
-                       simulated=(n_trials + 1 + len(ranked)) * per_trial)  # fmt: skip
+                       search_distance=min(v for _, v, m in records if m == top_n), params=best_params,
+                       trials=[(p, v) for p, v, _ in records], simulated=used + (1 + len(ranked)) * final_n,
+                       trial_sequences=[m for *_, m in records], trial_distances=rung_values,
+                       final_sequences=final_n)  # fmt: skip
     if holdout is not None:
         ho = holdout if isinstance(holdout, RealismStats) else sequence_stats(holdout)
         result.holdout_distance = realism_distance(ho, best_s)
